@@ -1,0 +1,54 @@
+"""The one permission check: may this user take this action on this review?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from app.accounts.models import Membership, User
+from app.accounts.permissions import Action, Role, allows
+from app.core.errors import Forbidden, NotFound, ReadOnly
+from app.reviews.models import Review
+
+
+@dataclass
+class ReviewScope:
+    """What a permitted request knows: the review, the user and their role in it."""
+
+    review: Review
+    user: User
+    role: Role | None  # None for a global admin with no role of their own
+    membership: Membership | None
+
+    @property
+    def published(self) -> bool:
+        return self.review.status == "published"
+
+    def can(self, action: Action) -> bool:
+        return allows(self.role, action, published=self.published, is_admin=self.user.is_admin)
+
+
+def membership_of(session: Session, user_id: int, review_id: int) -> Membership | None:
+    return session.exec(
+        select(Membership).where(Membership.review_id == review_id, Membership.user_id == user_id)
+    ).first()
+
+
+def authorize(session: Session, user: User, review_id: int, action: Action) -> ReviewScope:
+    """Return the scope, or raise: 404 when the user has no role (never confirm the review
+    exists), 409 for a write to a published review, 403 for an action the role lacks."""
+    review = session.get(Review, review_id)
+    membership = membership_of(session, user.id, review_id) if review and user.id else None
+    if review is None or (membership is None and not user.is_admin):
+        raise NotFound("review not found")
+    scope = ReviewScope(review, user, Role(membership.role) if membership else None, membership)
+    if scope.can(action):
+        return scope
+    if scope.published and scope.can(Action.read_review) and _role_could_before(scope, action):
+        raise ReadOnly("this review is published and can no longer be changed")
+    raise Forbidden(f"your role in this review does not allow this ({action.value})")
+
+
+def _role_could_before(scope: ReviewScope, action: Action) -> bool:
+    return allows(scope.role, action, published=False, is_admin=scope.user.is_admin)

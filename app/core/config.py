@@ -1,0 +1,61 @@
+"""Settings from the environment (and `.env`), with unsafe defaults refused outside development."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEV_SECRET = "development-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = ""
+    data_dir: Path = PROJECT_ROOT / "data"
+    secret_key: str = DEV_SECRET
+    frameworks_dir: Path = PROJECT_ROOT / "frameworks"
+    report_templates_dir: Path = PROJECT_ROOT / "report_templates"
+    # Extra report template sets: a folder whose sub-folders are template sets.
+    extra_report_templates_dir: Path | None = None
+    max_request_bytes: int = 25 * 1024 * 1024
+    max_attachment_bytes: int = 20 * 1024 * 1024
+    access_token_minutes: int = 8 * 60
+    session_minutes: int = 12 * 60
+    report_timeout_seconds: int = 300
+    # Cookies get the Secure flag when the app is served over https (set behind a TLS proxy).
+    force_https_cookies: bool = False
+    login_delay_after_failures: int = 3
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.environment == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError(
+                "SECRET_KEY must be set to a random string of 32 characters or more in production"
+            )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'sysreview.db'}"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

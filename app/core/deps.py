@@ -1,0 +1,20 @@
+"""Request-level dependencies shared by every router."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.core.db import session_scope
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; safe methods read without taking the write lock."""
+    with session_scope(read_only=request.method in ("GET", "HEAD")) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

@@ -1,0 +1,1 @@
+"""Key-line-of-enquiry frameworks: the format, loading and validation, the library."""
