@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from app.accounts import service as accounts
-from app.accounts.models import User
+from app.accounts.models import Membership, User
 from app.core.db import session_scope
+from app.reviews.models import Organisation, Review
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -37,3 +38,55 @@ def token_for(user: User) -> str:
 
 def auth(user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_for(user)}"}
+
+
+def make_review(
+    *,
+    admin: User | None = None,
+    framework_key: str = "local-system-review",
+    status: str = "planning",
+    title: str = "Review of Northshire",
+) -> Review:
+    """A review with an admin creator; status set directly (the workflow is tested elsewhere)."""
+    from app.reviews.service import create_review
+
+    admin = admin or make_user(admin=True)
+    with session_scope() as s:
+        review = create_review(
+            s,
+            user_id=admin.id,
+            title=title,
+            place="Northshire",
+            kind="external_review",
+            framework_key=framework_key,
+        )
+        review.status = status
+        s.add(review)
+    return review
+
+
+def add_organisation(review: Review, name: str, org_type: str) -> Organisation:
+    with session_scope() as s:
+        org = Organisation(review_id=review.id, name=name, org_type=org_type)
+        s.add(org)
+        s.flush()
+        return org
+
+
+def add_member(
+    review: Review, role: str, *, user: User | None = None, organisation: Organisation | None = None
+) -> User:
+    """A user holding `role` in `review` (a self-assessor gets an organisation if none given)."""
+    user = user or make_user()
+    if role == "self_assessor" and organisation is None:
+        organisation = add_organisation(review, f"Org for {user.display_name}", "local_authority")
+    with session_scope() as s:
+        s.add(
+            Membership(
+                review_id=review.id,
+                user_id=user.id,
+                role=role,
+                organisation_id=organisation.id if organisation else None,
+            )
+        )
+    return user
