@@ -95,4 +95,6 @@ def review_scope(action: Action):  # type: ignore[no-untyped-def]
     def dependency(review_id: int, user: CurrentUser, session: SessionDep) -> ReviewScope:
         return authorize(session, user, review_id, action)
 
+    # The route-permission test reads this to know what each route requires.
+    dependency.required_action = action  # type: ignore[attr-defined]
     return Depends(dependency)
