@@ -3,6 +3,9 @@
 # After a release, add new revisions with `alembic revision --autogenerate` instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Several people may run this at once; one at a time.
+exec 9>/tmp/sysreview-migration.lock
+flock 9
 tmp=$(mktemp -d)
 rm -f migrations/versions/0001_initial.py
 .venv/bin/alembic -c alembic.ini -x url="sqlite:///$tmp/empty.db" revision --autogenerate --rev-id 0001 -m "initial schema" >/dev/null

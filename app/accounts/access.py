@@ -25,8 +25,8 @@ class ReviewScope:
     def published(self) -> bool:
         return self.review.status == "published"
 
-    def can(self, action: Action) -> bool:
-        return allows(self.role, action, published=self.published, is_admin=self.user.is_admin)
+    def can(self, action: Action | str) -> bool:
+        return allows(self.role, Action(action), published=self.published, is_admin=self.user.is_admin)
 
 
 def membership_of(session: Session, user_id: int, review_id: int) -> Membership | None:
