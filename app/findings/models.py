@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from app.core.models_base import created_at_field, json_field
+from app.core.models_base import created_at_field, datetime_field, json_field
 
 FINDING_KINDS = ("strength", "improvement")
 PRIORITIES = ("high", "medium", "low")
@@ -19,14 +19,17 @@ class Finding(SQLModel, table=True):
     kind: str = Field(max_length=12)
     text: str
     cited_evidence: list[str] = json_field(list)
+    # Order within its group (same domain, stage and kind), counted from 1.
     position: int = 0
     created_by_id: int = Field(foreign_key="user.id")
     created_at: datetime = created_at_field()
+    updated_at: datetime | None = datetime_field()
 
 
 class Recommendation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="review.id", index=True)
+    # 1, 2, 3... in the order the report lists them; kept without gaps.
     number: int
     text: str
     domain_key: str = Field(default="", max_length=64)
@@ -35,6 +38,7 @@ class Recommendation(SQLModel, table=True):
     target_date: date | None = None
     created_by_id: int = Field(foreign_key="user.id")
     created_at: datetime = created_at_field()
+    updated_at: datetime | None = datetime_field()
 
 
 class ActionItem(SQLModel, table=True):
@@ -51,6 +55,7 @@ class ActionItem(SQLModel, table=True):
     due_date: date | None = None
     created_by_id: int = Field(foreign_key="user.id")
     created_at: datetime = created_at_field()
+    updated_at: datetime | None = datetime_field()
 
 
 class ActionNote(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 16:34:25.589182
+Create Date: 2026-11-22 16:42:53.590030
 """
 
 from collections.abc import Sequence
@@ -167,6 +167,7 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["created_by_id"], ["user.id"], name=op.f("fk_finding_created_by_id_user")),
         sa.ForeignKeyConstraint(["review_id"], ["review.id"], name=op.f("fk_finding_review_id_review")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_finding")),
@@ -245,6 +246,7 @@ def upgrade() -> None:
         sa.Column("target_date", sa.Date(), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["user.id"], name=op.f("fk_recommendation_created_by_id_user")
         ),
@@ -292,10 +294,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_result_override")),
         sa.UniqueConstraint(
-            "review_id",
-            "scope",
-            "domain_key",
-            name=op.f("uq_result_override_review_id_scope_domain_key"),
+            "review_id", "scope", "domain_key", name=op.f("uq_result_override_review_id_scope_domain_key")
         ),
     )
     with op.batch_alter_table("result_override", schema=None) as batch_op:
@@ -312,6 +311,7 @@ def upgrade() -> None:
         sa.Column("due_date", sa.Date(), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["user.id"], name=op.f("fk_action_item_created_by_id_user")
         ),
@@ -370,9 +370,7 @@ def upgrade() -> None:
         sa.Column("evidence_id", sa.String(length=36), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["evidence_id"],
-            ["evidence.id"],
-            name=op.f("fk_evidence_organisation_evidence_id_evidence"),
+            ["evidence_id"], ["evidence.id"], name=op.f("fk_evidence_organisation_evidence_id_evidence")
         ),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
@@ -383,9 +381,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("evidence_organisation", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_evidence_organisation_organisation_id"),
-            ["organisation_id"],
-            unique=False,
+            batch_op.f("ix_evidence_organisation_organisation_id"), ["organisation_id"], unique=False
         )
 
     op.create_table(
@@ -426,9 +422,7 @@ def upgrade() -> None:
         sa.Column("organisation_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["organisation_id"],
-            ["organisation.id"],
-            name=op.f("fk_membership_organisation_id_organisation"),
+            ["organisation_id"], ["organisation.id"], name=op.f("fk_membership_organisation_id_organisation")
         ),
         sa.ForeignKeyConstraint(["review_id"], ["review.id"], name=op.f("fk_membership_review_id_review")),
         sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_membership_user_id_user")),
@@ -452,9 +446,7 @@ def upgrade() -> None:
         sa.Column("cited_evidence", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["organisation_id"],
-            ["organisation.id"],
-            name=op.f("fk_rating_organisation_id_organisation"),
+            ["organisation_id"], ["organisation.id"], name=op.f("fk_rating_organisation_id_organisation")
         ),
         sa.ForeignKeyConstraint(["rater_id"], ["user.id"], name=op.f("fk_rating_rater_id_user")),
         sa.ForeignKeyConstraint(["review_id"], ["review.id"], name=op.f("fk_rating_review_id_review")),
@@ -497,9 +489,7 @@ def upgrade() -> None:
         sa.Column("created_by_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["action_item_id"],
-            ["action_item.id"],
-            name=op.f("fk_action_note_action_item_id_action_item"),
+            ["action_item_id"], ["action_item.id"], name=op.f("fk_action_note_action_item_id_action_item")
         ),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["user.id"], name=op.f("fk_action_note_created_by_id_user")
