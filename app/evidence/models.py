@@ -31,6 +31,8 @@ class Evidence(SQLModel, table=True):
     updated_at: datetime = created_at_field()
     deleted_at: datetime | None = datetime_field()
     deleted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    # Who made the latest change (the collector is who gathered it): named in stale-write messages.
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
 class EvidenceLine(SQLModel, table=True):

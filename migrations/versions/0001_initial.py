@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 16:42:53.590030
+Create Date: 2026-11-22 16:44:35.794731
 """
 
 from collections.abc import Sequence
@@ -144,11 +144,13 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["collected_by_id"], ["user.id"], name=op.f("fk_evidence_collected_by_id_user")
         ),
         sa.ForeignKeyConstraint(["deleted_by_id"], ["user.id"], name=op.f("fk_evidence_deleted_by_id_user")),
         sa.ForeignKeyConstraint(["review_id"], ["review.id"], name=op.f("fk_evidence_review_id_review")),
+        sa.ForeignKeyConstraint(["updated_by_id"], ["user.id"], name=op.f("fk_evidence_updated_by_id_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence")),
     )
     with op.batch_alter_table("evidence", schema=None) as batch_op:
