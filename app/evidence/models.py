@@ -80,3 +80,4 @@ class Attachment(SQLModel, table=True):
     uploaded_by_id: int = Field(foreign_key="user.id")
     uploaded_at: datetime = created_at_field()
     deleted_at: datetime | None = datetime_field()
+    deleted_by_id: int | None = Field(default=None, foreign_key="user.id")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 16:44:35.794731
+Create Date: 2026-11-22 16:45:53.251154
 """
 
 from collections.abc import Sequence
@@ -344,6 +344,10 @@ def upgrade() -> None:
         sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["deleted_by_id"], ["user.id"], name=op.f("fk_attachment_deleted_by_id_user")
+        ),
         sa.ForeignKeyConstraint(
             ["evidence_id"], ["evidence.id"], name=op.f("fk_attachment_evidence_id_evidence")
         ),
