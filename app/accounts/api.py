@@ -1,3 +1,241 @@
-from fastapi import APIRouter
+"""JSON API for sign-in, tokens, the caller's own account, user administration and the audit trail."""
 
-router = APIRouter()
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.accounts import audit_service, service
+from app.accounts.access import ReviewScope
+from app.accounts.deps import (
+    AdminUser,
+    CurrentToken,
+    CurrentUser,
+    access_token_lifetime,
+    review_scope,
+    sign_in,
+)
+from app.accounts.models import AuthToken, User
+from app.accounts.permissions import Action
+from app.accounts.schemas import (
+    AuditActor,
+    AuditEntryPublic,
+    AuditPagePublic,
+    MePublic,
+    PersonalTokenCreate,
+    PersonalTokenCreated,
+    PersonalTokenPublic,
+    ReviewRolePublic,
+    TokenResponse,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+from app.core.deps import SessionDep
+from app.core.models_base import aware
+
+router = APIRouter(prefix="/api/v1")
+
+WRONG_CREDENTIALS = "the email address or password is not right, or the account is not active"
+
+
+@router.post("/auth/token", tags=["auth"], summary="Sign in: exchange email and password for a bearer token")
+async def create_access_token(
+    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep
+) -> Response:
+    """OAuth2 password flow: `username` is the email address. The token expires after the
+    configured number of minutes and can be revoked early with POST /api/v1/auth/revoke."""
+    lifetime = access_token_lifetime()
+    issued = await sign_in(
+        request, session, email=form.username, password=form.password, kind="access", lifetime=lifetime
+    )
+    if issued is None:
+        # Answered rather than raised, so the failed attempt is committed and counts next time.
+        return JSONResponse(
+            {"detail": WRONG_CREDENTIALS, "errors": []},
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    body = TokenResponse(
+        access_token=issued.token,
+        expires_in=int(lifetime.total_seconds()),
+        expires_at=aware(issued.record.expires_at),
+    )
+    return JSONResponse(body.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
+
+
+def _revoke_current(session: SessionDep, user: CurrentUser, token: CurrentToken) -> Response:
+    service.revoke_token(session, user=user, token_id=token.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+router.add_api_route(
+    "/auth/revoke",
+    _revoke_current,
+    methods=["POST"],
+    status_code=204,
+    tags=["auth"],
+    summary="Revoke the token (or web session) this request was made with",
+    response_class=Response,
+)
+router.add_api_route(
+    "/auth/token",
+    _revoke_current,
+    methods=["DELETE"],
+    status_code=204,
+    tags=["auth"],
+    summary="Sign out: revoke the token this request was made with",
+    response_class=Response,
+)
+
+
+@router.post(
+    "/auth/tokens",
+    tags=["auth"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a personal access token for scripts (the secret is returned once)",
+)
+def create_personal_token(
+    body: PersonalTokenCreate, session: SessionDep, user: CurrentUser
+) -> PersonalTokenCreated:
+    issued = service.create_personal_token(
+        session, user=user, name=body.name, expires_in_days=body.expires_in_days
+    )
+    return PersonalTokenCreated(**_token_public(issued.record).model_dump(), token=issued.token)
+
+
+@router.get("/auth/tokens", tags=["auth"], summary="Your personal access tokens (never their secrets)")
+def list_personal_tokens(session: SessionDep, user: CurrentUser) -> list[PersonalTokenPublic]:
+    return [_token_public(record) for record in service.list_tokens(session, user=user)]
+
+
+@router.delete(
+    "/auth/tokens/{token_id}",
+    tags=["auth"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Revoke one of your personal access tokens",
+)
+def revoke_personal_token(token_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    service.revoke_token(session, user=user, token_id=token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _token_public(record: AuthToken) -> PersonalTokenPublic:
+    token = PersonalTokenPublic.model_validate(record)
+    # SQLite hands datetimes back without their zone; they were stored as UTC.
+    return token.model_copy(
+        update={
+            "created_at": aware(token.created_at),
+            "expires_at": aware(token.expires_at),
+            "revoked_at": aware(token.revoked_at),
+            "last_used_at": aware(token.last_used_at),
+        }
+    )
+
+
+@router.get("/me", tags=["auth"], summary="Who am I: my account and my role in each review")
+def me(session: SessionDep, user: CurrentUser) -> MePublic:
+    reviews = [
+        ReviewRolePublic(
+            review_id=item.review.id,
+            title=item.review.title,
+            place=item.review.place,
+            status=item.review.status,
+            role=str(item.role),
+        )
+        for item in service.reviews_of(session, user)
+    ]
+    return MePublic(**_user_public(user).model_dump(), reviews=reviews)
+
+
+def _user_public(user: User) -> UserPublic:
+    public = UserPublic.model_validate(user)
+    return public.model_copy(update={"created_at": aware(public.created_at)})
+
+
+@router.get("/users", tags=["users"], summary="Every user account (administrators only)")
+def list_users(session: SessionDep, _admin: AdminUser) -> list[UserPublic]:
+    return [_user_public(user) for user in service.list_users(session)]
+
+
+@router.post(
+    "/users",
+    tags=["users"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a user account (administrators only)",
+)
+def create_user(body: UserCreate, session: SessionDep, admin: AdminUser) -> UserPublic:
+    user = service.create_user(
+        session,
+        email=body.email,
+        display_name=body.display_name,
+        password=body.password,
+        is_admin=body.is_admin,
+        acting_user_id=admin.id,
+    )
+    return _user_public(user)
+
+
+@router.get("/users/{user_id}", tags=["users"], summary="One user account (administrators only)")
+def get_user(user_id: int, session: SessionDep, _admin: AdminUser) -> UserPublic:
+    return _user_public(service.get_user(session, user_id))
+
+
+@router.patch(
+    "/users/{user_id}",
+    tags=["users"],
+    summary="Change a user: name, active, administrator, or reset the password (administrators only)",
+)
+def update_user(user_id: int, body: UserUpdate, session: SessionDep, admin: AdminUser) -> UserPublic:
+    user = service.update_user(
+        session,
+        acting_user=admin,
+        user_id=user_id,
+        display_name=body.display_name,
+        is_active=body.is_active,
+        is_admin=body.is_admin,
+        password=body.password,
+    )
+    return _user_public(user)
+
+
+@router.get(
+    "/reviews/{review_id}/audit",
+    tags=["audit"],
+    summary="The review's audit trail, newest first (review lead and administrators)",
+)
+def review_audit(
+    session: SessionDep,
+    scope: ReviewScope = review_scope(Action.read_audit),
+    entity: Annotated[str | None, Query(max_length=40, description="Only this kind of record")] = None,
+    user_id: Annotated[int | None, Query(description="Only changes by this user")] = None,
+    limit: Annotated[int, Query(ge=1, le=audit_service.MAX_PAGE)] = audit_service.DEFAULT_PAGE,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AuditPagePublic:
+    page = audit_service.review_audit(
+        session, review_id=scope.review.id, entity=entity, user_id=user_id, limit=limit, offset=offset
+    )
+    return AuditPagePublic(
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+        items=[
+            AuditEntryPublic(
+                id=item.id,
+                at=item.at,
+                user=AuditActor(id=item.user_id, display_name=item.user_name or "")
+                if item.user_id is not None
+                else None,
+                entity=item.entity,
+                entity_id=item.entity_id,
+                action=item.action,
+                changes=item.changes,
+                reason=item.reason,
+            )
+            for item in page.items
+        ],
+    )

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service
 from app.accounts.access import ReviewScope, authorize
 from app.accounts.models import AuthToken, User
 from app.accounts.permissions import Action
+from app.core.config import get_settings
+from app.core.db import session_scope
 from app.core.deps import SessionDep
 from app.core.errors import DomainError, Forbidden
 from app.core.security import same
@@ -83,7 +90,13 @@ def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
+def current_token(request: Request, user: Annotated[User, Depends(current_user)]) -> AuthToken:
+    """The credential this request was made with (bearer token or web session)."""
+    return request.state.auth_token  # set by optional_user alongside the user
+
+
 CurrentUser = Annotated[User, Depends(current_user)]
+CurrentToken = Annotated[AuthToken, Depends(current_token)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 AdminUser = Annotated[User, Depends(admin_user)]
 
@@ -98,3 +111,82 @@ def review_scope(action: Action):  # type: ignore[no-untyped-def]
     # The route-permission test reads this to know what each route requires.
     dependency.required_action = action  # type: ignore[attr-defined]
     return Depends(dependency)
+
+
+# Sign-in, shared by the API token endpoint and the web form.
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _count_failures(email: str) -> int:
+    # Counted in a read-only unit of its own: the request's session would take SQLite's write
+    # lock at its first statement and keep it for the whole wait below.
+    with session_scope(read_only=True) as session:
+        return service.recent_failures(session, email)
+
+
+async def slow_down_after_failures(email: str) -> float:
+    """Wait before answering when this email has failed to sign in several times lately.
+
+    Sleeps on the event loop (never time.sleep), so other requests carry on meanwhile.
+    Returns the delay applied, in seconds.
+    """
+    delay = service.failure_delay(await run_in_threadpool(_count_failures, email))
+    if delay > 0:
+        await asyncio.sleep(delay)
+    return delay
+
+
+def _authenticate_and_issue(
+    session: Session, email: str, password: str, client: str, kind: str, lifetime: timedelta
+) -> service.IssuedToken | None:
+    user = service.authenticate(session, email=email, password=password, client=client)
+    if user is None:
+        return None
+    return service.issue_token(session, user=user, kind=kind, lifetime=lifetime)
+
+
+async def sign_in(
+    request: Request, session: Session, *, email: str, password: str, kind: str, lifetime: timedelta
+) -> service.IssuedToken | None:
+    """Check the email and password (after any slow-down) and issue a token of `kind`, or None.
+
+    On failure the caller must answer without raising, so the request's unit of work commits the
+    recorded failure that feeds the slow-down.
+    """
+    await slow_down_after_failures(email)
+    # Password hashing is deliberately slow CPU work: keep it off the event loop.
+    return await run_in_threadpool(
+        _authenticate_and_issue, session, email, password, client_address(request), kind, lifetime
+    )
+
+
+def session_lifetime() -> timedelta:
+    return timedelta(minutes=get_settings().session_minutes)
+
+
+def access_token_lifetime() -> timedelta:
+    return timedelta(minutes=get_settings().access_token_minutes)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Where to go after signing in: a path on this site only, never another site.
+
+    Refuses absolute URLs, scheme-relative `//host` and `/\\host` forms (browsers treat a
+    backslash as a slash), control characters, and the sign-in and sign-out pages themselves.
+    """
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return default
+    if target.startswith("//") or "\\" in target or any(ord(ch) < 33 or ord(ch) == 127 for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path in ("/sign-in", "/sign-out"):
+        return default
+    return target
+
+
+def cookie_secure(request: Request) -> bool:
+    """Cookies carry the Secure flag over https, or always when settings say the app is behind TLS."""
+    return request.url.scheme == "https" or get_settings().force_https_cookies

@@ -2,34 +2,59 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import Session, col, delete, func, select
 
-from app.accounts.models import AuthToken, SignInAttempt, User
+from app.accounts.models import AuthToken, Membership, SignInAttempt, User
+from app.accounts.permissions import Role
 from app.core import audit
 from app.core.config import get_settings
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.models_base import aware
 from app.core.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
     new_token,
+    same,
     token_digest,
     verify_password,
 )
 from app.core.timeutil import utcnow
+from app.reviews.models import Review
 
 TOKEN_KINDS = ("access", "personal", "session")
 FAILURE_WINDOW = timedelta(minutes=15)
+MAX_TOKEN_NAME = 200
+MAX_PERSONAL_TOKEN_DAYS = 366
+# A sign-in form left open longer than this is refused and shown again with a fresh token.
+SIGN_IN_FORM_SECONDS = 12 * 60 * 60
 
 
 def normalise_email(email: str) -> str:
+    """The stored form of an email address; refuses text that cannot be one."""
     email = email.strip().lower()
-    if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 320:
+    if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 320 or " " in email:
         raise Invalid("enter an email address such as name@example.org", field="email")
     return email
+
+
+def _check_password(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"must be at least {MIN_PASSWORD_LENGTH} characters", field=field)
+
+
+def _check_display_name(display_name: str) -> str:
+    name = display_name.strip()
+    if not name:
+        raise Invalid("enter the person's name", field="display_name")
+    if len(name) > 200:
+        raise Invalid("must be 200 characters or fewer", field="display_name")
+    return name
 
 
 def create_user(
@@ -41,19 +66,13 @@ def create_user(
     is_admin: bool = False,
     acting_user_id: int | None = None,
 ) -> User:
+    """A new active account; the password is stored only as an argon2 hash."""
     email = normalise_email(email)
-    if not display_name.strip():
-        raise Invalid("enter the person's name", field="display_name")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    name = _check_display_name(display_name)
+    _check_password(password)
     if session.exec(select(User).where(User.email == email)).first():
         raise Conflict(f"an account for {email} already exists", field="email")
-    user = User(
-        email=email,
-        display_name=display_name.strip(),
-        password_hash=hash_password(password),
-        is_admin=is_admin,
-    )
+    user = User(email=email, display_name=name, password_hash=hash_password(password), is_admin=is_admin)
     session.add(user)
     session.flush()
     audit.record(
@@ -78,12 +97,96 @@ def user_by_email(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == email.strip().lower())).first()
 
 
+def list_users(session: Session) -> list[User]:
+    """Every account, active ones first, then by name."""
+    return list(
+        session.exec(
+            select(User).order_by(col(User.is_active).desc(), func.lower(User.display_name), col(User.id))
+        )
+    )
+
+
+def update_user(
+    session: Session,
+    *,
+    acting_user: User,
+    user_id: int,
+    display_name: str | None = None,
+    is_active: bool | None = None,
+    is_admin: bool | None = None,
+    password: str | None = None,
+) -> User:
+    """An administrator changes an account. Fields left as None stay as they are.
+
+    A password reset or a deactivation signs the person out everywhere. Administrators cannot
+    deactivate themselves or drop their own admin rights, so the last one cannot lock everyone out.
+    """
+    user = get_user(session, user_id)
+    # Check everything before changing anything: a caller may answer a refusal without
+    # rolling back, and a half-applied change must never be committed.
+    name = _check_display_name(display_name) if display_name is not None else user.display_name
+    if is_active is False and user.is_active and user.id == acting_user.id:
+        raise Invalid("you cannot deactivate your own account", field="is_active")
+    if is_admin is False and user.is_admin and user.id == acting_user.id:
+        raise Invalid("you cannot remove your own administrator rights", field="is_admin")
+    if password:
+        _check_password(password)
+    before = audit.snapshot(user)
+    user.display_name = name
+    if is_active is not None:
+        user.is_active = is_active
+    if is_admin is not None:
+        user.is_admin = is_admin
+    if password:
+        user.password_hash = hash_password(password)
+    session.add(user)
+    after = audit.snapshot(user)
+    password_changed = bool(password)
+    if after != before or password_changed:
+        audit.record(
+            session,
+            user_id=acting_user.id,
+            entity="user",
+            entity_id=user.id,
+            action="update",
+            before=before,
+            # The hash itself never enters the trail; only the fact that the password was reset.
+            after={**after, "password_reset": True} if password_changed else after,
+            reason="password reset by an administrator" if password_changed else "",
+        )
+    if password_changed or is_active is False:
+        revoke_all_tokens(session, user=user, acting_user_id=acting_user.id)
+    return user
+
+
+def change_password(session: Session, *, user: User, current_password: str, new_password: str) -> User:
+    """The signed-in person changes their own password (other sessions and tokens stay valid)."""
+    if not verify_password(current_password, user.password_hash):
+        raise Invalid("the current password is not right", field="current_password")
+    _check_password(new_password, field="new_password")
+    if current_password == new_password:
+        raise Invalid("choose a password different from the current one", field="new_password")
+    user.password_hash = hash_password(new_password)
+    session.add(user)
+    audit.record(
+        session,
+        user_id=user.id,
+        entity="user",
+        entity_id=user.id,
+        action="update",
+        after={"password_changed": True},
+        reason="password changed by its owner",
+    )
+    return user
+
+
 def recent_failures(session: Session, email: str) -> int:
+    """Failed sign-ins for this email in the last quarter of an hour."""
     since = utcnow() - FAILURE_WINDOW
     return session.exec(
         select(func.count())
         .select_from(SignInAttempt)
-        .where(SignInAttempt.email == email.strip().lower(), SignInAttempt.at >= since)
+        .where(SignInAttempt.email == email.strip().lower()[:320], SignInAttempt.at >= since)
     ).one()
 
 
@@ -99,7 +202,7 @@ def authenticate(session: Session, *, email: str, password: str, client: str = "
     """The active user with this email and password, or None (and the failure is counted)."""
     user = user_by_email(session, email)
     if user is not None and user.is_active and verify_password(password, user.password_hash):
-        session.exec(delete(SignInAttempt).where(SignInAttempt.email == user.email))
+        session.exec(delete(SignInAttempt).where(col(SignInAttempt.email) == user.email))
         return user
     if user is None:
         verify_password(password, None)  # same work either way
@@ -130,7 +233,32 @@ def issue_token(
     )
     session.add(record)
     session.flush()
+    audit.record(
+        session,
+        user_id=user.id,
+        entity="auth_token",
+        entity_id=record.id,
+        action="create",
+        after=audit.snapshot(record, ("kind", "name", "expires_at")),
+    )
     return IssuedToken(secret, record)
+
+
+def create_personal_token(
+    session: Session, *, user: User, name: str, expires_in_days: int | None = None
+) -> IssuedToken:
+    """A named token for scripts, shown once; without an expiry it lasts until revoked."""
+    name = name.strip()
+    if not name:
+        raise Invalid("give the token a name that says what it is for", field="name")
+    if len(name) > MAX_TOKEN_NAME:
+        raise Invalid(f"must be {MAX_TOKEN_NAME} characters or fewer", field="name")
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_PERSONAL_TOKEN_DAYS:
+        raise Invalid(
+            f"must be a whole number of days from 1 to {MAX_PERSONAL_TOKEN_DAYS}", field="expires_in_days"
+        )
+    lifetime = timedelta(days=expires_in_days) if expires_in_days else None
+    return issue_token(session, user=user, kind="personal", name=name, lifetime=lifetime)
 
 
 def resolve_token(session: Session, secret: str, kinds: tuple[str, ...]) -> tuple[User, AuthToken] | None:
@@ -149,23 +277,41 @@ def resolve_token(session: Session, secret: str, kinds: tuple[str, ...]) -> tupl
     return user, record
 
 
+def _revoke(session: Session, record: AuthToken, *, acting_user_id: int | None) -> None:
+    if record.revoked_at is not None:
+        return
+    record.revoked_at = utcnow()
+    session.add(record)
+    audit.record(
+        session,
+        user_id=acting_user_id,
+        entity="auth_token",
+        entity_id=record.id,
+        action="revoke",
+        before={"revoked_at": None},
+        after={"revoked_at": record.revoked_at},
+    )
+
+
 def revoke_token(session: Session, *, user: User, token_id: int) -> AuthToken:
+    """Revoke one of the user's own tokens (another person's token is 'not found')."""
     record = session.get(AuthToken, token_id)
     if record is None or record.user_id != user.id:
         raise NotFound("token not found")
-    if record.revoked_at is None:
-        record.revoked_at = utcnow()
-        session.add(record)
-        audit.record(
-            session,
-            user_id=user.id,
-            entity="auth_token",
-            entity_id=record.id,
-            action="revoke",
-            before={"revoked_at": None},
-            after={"revoked_at": record.revoked_at},
-        )
+    _revoke(session, record, acting_user_id=user.id)
     return record
+
+
+def revoke_all_tokens(session: Session, *, user: User, acting_user_id: int | None) -> int:
+    """Sign a person out everywhere: every live token and session. Returns how many were revoked."""
+    live = list(
+        session.exec(
+            select(AuthToken).where(AuthToken.user_id == user.id, col(AuthToken.revoked_at).is_(None))
+        )
+    )
+    for record in live:
+        _revoke(session, record, acting_user_id=acting_user_id)
+    return len(live)
 
 
 def list_tokens(session: Session, *, user: User, kind: str = "personal") -> list[AuthToken]:
@@ -173,6 +319,74 @@ def list_tokens(session: Session, *, user: User, kind: str = "personal") -> list
         session.exec(
             select(AuthToken)
             .where(AuthToken.user_id == user.id, AuthToken.kind == kind)
-            .order_by(col(AuthToken.created_at).desc())
+            .order_by(col(AuthToken.created_at).desc(), col(AuthToken.id).desc())
         )
     )
+
+
+def token_is_live(record: AuthToken) -> bool:
+    """Neither revoked nor past its expiry."""
+    expires = aware(record.expires_at)
+    return record.revoked_at is None and (expires is None or expires > utcnow())
+
+
+@dataclass
+class ReviewRole:
+    """One review as seen from one person's account."""
+
+    review: Review
+    role: Role | None  # None: an administrator looking at a review they hold no role in
+
+
+def reviews_of(session: Session, user: User) -> list[ReviewRole]:
+    """The reviews the user has a role in, newest first."""
+    rows = session.exec(
+        select(Membership, Review)
+        .join(Review, col(Review.id) == col(Membership.review_id))
+        .where(Membership.user_id == user.id)
+        .order_by(col(Review.created_at).desc(), col(Review.id).desc())
+    )
+    return [ReviewRole(review, Role(membership.role)) for membership, review in rows]
+
+
+def all_reviews(session: Session, user: User) -> list[ReviewRole]:
+    """Every review (administrators only), with the user's own role where they hold one."""
+    if not user.is_admin:
+        raise Forbidden("only administrators can see every review")
+    roles = {item.review.id: item.role for item in reviews_of(session, user)}
+    reviews = session.exec(select(Review).order_by(col(Review.created_at).desc(), col(Review.id).desc()))
+    return [ReviewRole(review, roles.get(review.id)) for review in reviews]
+
+
+# Sign-in form protection. There is no session yet to hold a CSRF secret, so the form carries
+# a value signed with the app's secret key and bound to a random nonce kept in a cookie: a page
+# on another site can neither read the cookie nor forge the signature.
+
+
+def _sign_in_signature(nonce: str, issued: int) -> str:
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"sign-in:{nonce}:{issued}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_sign_in_nonce() -> str:
+    return new_token()
+
+
+def sign_in_form_token(nonce: str, *, now: float | None = None) -> str:
+    """The hidden form value that proves the form was served by this site to this browser."""
+    issued = int(now if now is not None else time.time())
+    return f"{issued}.{_sign_in_signature(nonce, issued)}"
+
+
+def sign_in_form_token_valid(nonce: str, token: str, *, now: float | None = None) -> bool:
+    """True when `token` was made for this nonce by this app, and not too long ago."""
+    if not nonce or not token or "." not in token:
+        return False
+    issued_text, signature = token.split(".", 1)
+    if not issued_text.isdigit():
+        return False
+    issued = int(issued_text)
+    age = (now if now is not None else time.time()) - issued
+    if age < 0 or age > SIGN_IN_FORM_SECONDS:
+        return False
+    return same(signature, _sign_in_signature(nonce, issued))
