@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from app.accounts import service
 from app.accounts.access import ReviewScope, authorize
 from app.accounts.models import AuthToken, User
 from app.accounts.permissions import Action
+from app.core import audit
 from app.core.config import get_settings
 from app.core.db import session_scope
 from app.core.deps import SessionDep
@@ -73,9 +75,12 @@ def optional_user(
         found = _from_cookie(request, session, csrf)
     if found is None:
         return None
-    request.state.user = found[0]
-    request.state.auth_token = found[1]
-    return found[0]
+    user, token = found
+    # Pages, error pages included, read who is signed in from request.state. An error rolls the
+    # request's unit of work back, which expires every ORM row in it, so keep plain copies there.
+    request.state.user = SimpleNamespace(**audit.snapshot(user))
+    request.state.auth_token = SimpleNamespace(id=token.id, kind=token.kind, csrf_secret=token.csrf_secret)
+    return user
 
 
 def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
@@ -90,9 +95,11 @@ def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
-def current_token(request: Request, user: Annotated[User, Depends(current_user)]) -> AuthToken:
+def current_token(
+    request: Request, session: SessionDep, user: Annotated[User, Depends(current_user)]
+) -> AuthToken:
     """The credential this request was made with (bearer token or web session)."""
-    return request.state.auth_token  # set by optional_user alongside the user
+    return session.get_one(AuthToken, request.state.auth_token.id)  # noted by optional_user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

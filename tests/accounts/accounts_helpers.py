@@ -17,3 +17,21 @@ def audit_rows(entity: str | None = None, **where: object) -> list[AuditEvent]:
         for name, value in where.items():
             query = query.where(getattr(AuditEvent, name) == value)
         return list(s.exec(query))
+
+
+def hidden_value(html: str, name: str) -> str:
+    """The value of the hidden input called `name` in a page."""
+    import re
+
+    match = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', html)
+    assert match, f"no hidden input {name!r} in the page"
+    return match.group(1)
+
+
+async def web_sign_in(client, email: str, password: str, next_path: str = "/"):
+    """Sign in through the web form as a browser would: fetch the form, post it back."""
+    form = await client.get("/sign-in", params={"next": next_path})
+    token = hidden_value(form.text, "csrf_token")
+    return await client.post(
+        "/sign-in", data={"email": email, "password": password, "csrf_token": token, "next": next_path}
+    )
