@@ -1,3 +1,198 @@
-from fastapi import APIRouter
+"""JSON API for findings, recommendations and the action plan of a review."""
 
-router = APIRouter()
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from app.accounts.access import ReviewScope
+from app.accounts.deps import review_scope
+from app.accounts.permissions import Action
+from app.core.deps import SessionDep
+from app.findings import service
+from app.findings.schemas import (
+    ActionCreate,
+    ActionNoteCreate,
+    ActionPublic,
+    ActionUpdate,
+    FindingCreate,
+    FindingPublic,
+    FindingUpdate,
+    RecommendationCreate,
+    RecommendationPublic,
+    RecommendationUpdate,
+)
+
+router = APIRouter(prefix="/api/v1/reviews/{review_id}", tags=["findings"])
+
+# Findings
+
+
+@router.get("/findings", summary="List findings (filter by domain, stage or kind)")
+def list_findings(
+    session: SessionDep,
+    domain_key: str | None = None,
+    stage: str | None = None,
+    kind: str | None = None,
+    scope: ReviewScope = review_scope(Action.read_ratings),
+) -> list[FindingPublic]:
+    found = service.list_findings(session, review=scope.review, domain_key=domain_key, stage=stage, kind=kind)
+    return service.present_findings(session, review=scope.review, findings=found)
+
+
+@router.post(
+    "/findings", status_code=status.HTTP_201_CREATED, summary="Add a strength or area for improvement"
+)
+def create_finding(
+    body: FindingCreate, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
+) -> FindingPublic:
+    finding = service.create_finding(session, review=scope.review, user_id=scope.user.id, **body.model_dump())
+    return service.present_findings(session, review=scope.review, findings=[finding])[0]
+
+
+@router.get("/findings/{finding_id}", summary="One finding")
+def get_finding(
+    finding_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
+) -> FindingPublic:
+    finding = service.get_finding(session, review=scope.review, finding_id=finding_id)
+    return service.present_findings(session, review=scope.review, findings=[finding])[0]
+
+
+@router.patch("/findings/{finding_id}", summary="Change a finding, or move it within its group")
+def update_finding(
+    finding_id: int,
+    body: FindingUpdate,
+    session: SessionDep,
+    scope: ReviewScope = review_scope(Action.write_findings),
+) -> FindingPublic:
+    finding = service.update_finding(
+        session,
+        review=scope.review,
+        user_id=scope.user.id,
+        finding_id=finding_id,
+        changes=body.model_dump(exclude_unset=True),
+    )
+    return service.present_findings(session, review=scope.review, findings=[finding])[0]
+
+
+@router.delete("/findings/{finding_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a finding")
+def delete_finding(
+    finding_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
+) -> Response:
+    service.delete_finding(session, review=scope.review, user_id=scope.user.id, finding_id=finding_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# Recommendations
+
+
+@router.get("/recommendations", summary="List recommendations in number order")
+def list_recommendations(
+    session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
+) -> list[RecommendationPublic]:
+    recs = service.list_recommendations(session, review=scope.review)
+    return service.present_recommendations(session, review=scope.review, recommendations=recs)
+
+
+@router.post("/recommendations", status_code=status.HTTP_201_CREATED, summary="Add a recommendation")
+def create_recommendation(
+    body: RecommendationCreate, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
+) -> RecommendationPublic:
+    rec = service.create_recommendation(
+        session, review=scope.review, user_id=scope.user.id, **body.model_dump()
+    )
+    return service.present_recommendations(session, review=scope.review, recommendations=[rec])[0]
+
+
+@router.get("/recommendations/{recommendation_id}", summary="One recommendation")
+def get_recommendation(
+    recommendation_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
+) -> RecommendationPublic:
+    rec = service.get_recommendation(session, review=scope.review, recommendation_id=recommendation_id)
+    return service.present_recommendations(session, review=scope.review, recommendations=[rec])[0]
+
+
+@router.patch("/recommendations/{recommendation_id}", summary="Change a recommendation, or renumber it")
+def update_recommendation(
+    recommendation_id: int,
+    body: RecommendationUpdate,
+    session: SessionDep,
+    scope: ReviewScope = review_scope(Action.write_findings),
+) -> RecommendationPublic:
+    rec = service.update_recommendation(
+        session,
+        review=scope.review,
+        user_id=scope.user.id,
+        recommendation_id=recommendation_id,
+        changes=body.model_dump(exclude_unset=True),
+    )
+    return service.present_recommendations(session, review=scope.review, recommendations=[rec])[0]
+
+
+@router.delete(
+    "/recommendations/{recommendation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a recommendation (the rest renumber)",
+)
+def delete_recommendation(
+    recommendation_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
+) -> Response:
+    service.delete_recommendation(
+        session, review=scope.review, user_id=scope.user.id, recommendation_id=recommendation_id
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# The action plan (written after publication; read by every member)
+
+
+@router.get("/actions", summary="The system action plan")
+def list_actions(
+    session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
+) -> list[ActionPublic]:
+    actions = service.list_actions(session, review=scope.review)
+    return service.present_actions(session, review=scope.review, actions=actions)
+
+
+@router.post("/actions", status_code=status.HTTP_201_CREATED, summary="Add an action to the plan")
+def create_action(
+    body: ActionCreate, session: SessionDep, scope: ReviewScope = review_scope(Action.write_action_plan)
+) -> ActionPublic:
+    action = service.create_action(session, scope=scope, **body.model_dump())
+    return service.present_actions(session, review=scope.review, actions=[action])[0]
+
+
+@router.get("/actions/{action_id}", summary="One action with its progress notes")
+def get_action(
+    action_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
+) -> ActionPublic:
+    action = service.get_action(session, review=scope.review, action_id=action_id)
+    return service.present_actions(session, review=scope.review, actions=[action])[0]
+
+
+@router.patch("/actions/{action_id}", summary="Change an action's status, due date, owner or text")
+def update_action(
+    action_id: int,
+    body: ActionUpdate,
+    session: SessionDep,
+    scope: ReviewScope = review_scope(Action.write_action_plan),
+) -> ActionPublic:
+    action = service.update_action(
+        session, scope=scope, action_id=action_id, changes=body.model_dump(exclude_unset=True)
+    )
+    return service.present_actions(session, review=scope.review, actions=[action])[0]
+
+
+@router.post(
+    "/actions/{action_id}/notes",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record progress on an action (the note sets its status and is kept as history)",
+)
+def add_action_note(
+    action_id: int,
+    body: ActionNoteCreate,
+    session: SessionDep,
+    scope: ReviewScope = review_scope(Action.write_action_plan),
+) -> ActionPublic:
+    service.add_action_note(session, scope=scope, action_id=action_id, note=body.note, status=body.status)
+    action = service.get_action(session, review=scope.review, action_id=action_id)
+    return service.present_actions(session, review=scope.review, actions=[action])[0]
