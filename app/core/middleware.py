@@ -85,7 +85,10 @@ class BodySizeLimit:
             await _too_large(send, self.max_bytes)
 
 
-class _BodyTooLarge(Exception):
+class _BodyTooLarge(BaseException):
+    # Not an Exception: FastAPI turns any Exception raised while parsing a body into a 400
+    # ("error parsing the body"), which would hide the 413 from a chunked upload with no
+    # Content-Length. A BaseException passes through those handlers up to this middleware.
     pass
 
 
