@@ -16,7 +16,7 @@ from app.core import audit
 from app.core.errors import Conflict, Invalid, NotFound, ReadOnly
 from app.core.timeutil import utcnow
 from app.dataprofile.models import IndicatorValue
-from app.evidence.models import Evidence, EvidenceLine, EvidenceOrganisation
+from app.evidence.models import Evidence, EvidenceOrganisation
 from app.findings.models import ActionItem, Finding, Recommendation
 from app.frameworks import service as frameworks
 from app.frameworks.models import FrameworkVersion
@@ -229,23 +229,31 @@ def _content_counts(session: Session, review_id: int) -> dict[str, int]:
     }
 
 
+def framework_lock_reason(session: Session, review: Review) -> str | None:
+    """Why the review's framework can no longer change, or None while it still can.
+
+    Evidence, ratings, figures and findings all refer to the framework's lines, categories
+    and indicators; swapping the framework under them would leave them pointing at nothing.
+    """
+    first = workflow.REVIEW_STATUSES[0]
+    if review.status != first:
+        return f"the framework can only change while the review is in {first}"
+    present = [f"{n} {what}" for what, n in _content_counts(session, review.id or 0).items() if n]
+    if present:
+        return "the framework cannot change once work is recorded against it; this review has " + ", ".join(
+            present
+        )
+    return None
+
+
 def _repin(session: Session, review: Review, key: object, version: object) -> tuple[str, str] | None:
     """The (key, version) to pin the review to, or None when the framework does not change."""
     row = _framework_row(session, key, version)
     if (row.key, row.version) == (review.framework_key, review.framework_version):
         return None
-    if review.status != workflow.REVIEW_STATUSES[0]:
-        raise Conflict(
-            f"the framework can only change while the review is in {workflow.REVIEW_STATUSES[0]}",
-            field="framework_key",
-        )
-    present = [f"{n} {what}" for what, n in _content_counts(session, review.id or 0).items() if n]
-    if present:
-        raise Conflict(
-            "the framework cannot change once work is recorded against it; this review has "
-            + ", ".join(present),
-            field="framework_key",
-        )
+    reason = framework_lock_reason(session, review)
+    if reason is not None:
+        raise Conflict(reason, field="framework_key")
     return row.key, row.version
 
 
@@ -733,36 +741,4 @@ def remove_member(session: Session, *, review: Review, user_id: int, membership_
         entity_id=membership_id,
         action="delete",
         before=before,
-    )
-
-
-# At a glance --------------------------------------------------------------------------------
-
-
-@dataclass
-class CoverageGlance:
-    """How far evidence gathering has gone: items recorded and lines of enquiry still bare."""
-
-    evidence_items: int
-    lines_total: int
-    lines_without_evidence: int
-
-
-def coverage_glance(session: Session, review: Review, framework: Framework) -> CoverageGlance:
-    """Counts for the review home page: live evidence items and lines of enquiry with none."""
-    live = (Evidence.review_id == review.id) & col(Evidence.deleted_at).is_(None)
-    items = session.exec(select(func.count()).select_from(Evidence).where(live)).one()
-    covered = set(
-        session.exec(
-            select(EvidenceLine.ref)
-            .join(Evidence, col(Evidence.id) == col(EvidenceLine.evidence_id))
-            .where(live)
-            .distinct()
-        ).all()
-    )
-    refs = framework.refs()
-    return CoverageGlance(
-        evidence_items=items,
-        lines_total=len(refs),
-        lines_without_evidence=sum(1 for ref in refs if ref not in covered),
     )

@@ -51,3 +51,18 @@ def audit_rows(review_id: int, entity: str, action: str | None = None) -> list[A
         if action:
             query = query.where(AuditEvent.action == action)
         return list(s.exec(query.order_by(AuditEvent.id)))
+
+
+def browser_session(client, user: User) -> str:  # type: ignore[no-untyped-def]
+    """Sign `user` in on `client` with a web session cookie; returns the CSRF value forms carry."""
+    from datetime import timedelta
+
+    from app.accounts.deps import SESSION_COOKIE
+    from app.accounts.service import issue_token
+
+    with session_scope() as s:
+        issued = issue_token(s, user=user, kind="session", lifetime=timedelta(hours=1))
+        csrf = issued.record.csrf_secret
+    client.cookies.set(SESSION_COOKIE, issued.token)
+    client.headers["accept"] = "text/html,application/xhtml+xml"  # as a browser asks for pages
+    return csrf
