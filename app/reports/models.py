@@ -15,6 +15,8 @@ class ReportRender(SQLModel, table=True):
     review_id: int = Field(foreign_key="review.id", index=True)
     cache_key: str = Field(max_length=64, index=True)
     fmt: str = Field(max_length=10)
+    variant: str = Field(default="", max_length=16)  # the PDF variant; empty for HTML
+    template_set: str = Field(default="default", max_length=64)
     sha256: str = Field(max_length=64)
     size: int
     pages: int = 0
@@ -23,6 +25,8 @@ class ReportRender(SQLModel, table=True):
 
 
 class ReportJob(SQLModel, table=True):
+    """A request to render a report; the table is the queue the render thread works through."""
+
     __tablename__ = "report_job"
 
     id: str = Field(primary_key=True, max_length=36)
@@ -33,4 +37,7 @@ class ReportJob(SQLModel, table=True):
     render_id: int | None = Field(default=None, foreign_key="report_render.id")
     error: str = ""
     created_at: datetime = created_at_field()
+    started_at: datetime | None = datetime_field()
+    # Which process runs the job ("host:pid"), so a restart can tell its own dead jobs apart.
+    claimed_by: str = Field(default="", max_length=120)
     finished_at: datetime | None = datetime_field()

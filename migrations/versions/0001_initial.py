@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 16:45:53.251154
+Create Date: 2026-11-22 16:59:30.510946
 """
 
 from collections.abc import Sequence
@@ -266,6 +266,8 @@ def upgrade() -> None:
         sa.Column("review_id", sa.Integer(), nullable=False),
         sa.Column("cache_key", sa.String(length=64), nullable=False),
         sa.Column("fmt", sa.String(length=10), nullable=False),
+        sa.Column("variant", sa.String(length=16), nullable=False),
+        sa.Column("template_set", sa.String(length=64), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("pages", sa.Integer(), nullable=False),
@@ -473,6 +475,8 @@ def upgrade() -> None:
         sa.Column("render_id", sa.Integer(), nullable=True),
         sa.Column("error", sa.String(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("claimed_by", sa.String(length=120), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["render_id"], ["report_render.id"], name=op.f("fk_report_job_render_id_report_render")
