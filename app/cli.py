@@ -15,6 +15,7 @@ cli = typer.Typer(
     help="sysreview: review how a local health and social care system works together.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 frameworks_cli = typer.Typer(help="Framework files: validate and load.", no_args_is_help=True)
