@@ -25,6 +25,7 @@ ROUTER_MODULES = [
     "app.accounts.api",
     "app.reviews.api",
     "app.evidence.api",
+    "app.evidence.files_api",
     "app.dataprofile.api",
     "app.ratings.api",
     "app.findings.api",
@@ -33,6 +34,7 @@ ROUTER_MODULES = [
     "app.reviews.web",
     "app.evidence.web",
     "app.ratings.web",
+    "app.findings.web",
     "app.reports.web",
 ]
 

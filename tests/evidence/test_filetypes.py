@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
-import file_samples as samples
 import pytest
 
+import tests.evidence.file_samples as samples
 from app.evidence.filetypes import (
     ACCEPTED,
     UnacceptableFile,
