@@ -34,7 +34,6 @@ ROUTER_MODULES = [
     "app.reviews.web",
     "app.evidence.web",
     "app.ratings.web",
-    "app.findings.web",
     "app.reports.web",
 ]
 
