@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -101,20 +100,28 @@ def get_version(session: Session, key: str, version: str | None = None) -> Frame
     return row
 
 
-@lru_cache(maxsize=64)
-def _parse_stored(content_hash: str, content_json: str) -> Framework:
-    return Framework.model_validate_json(content_json)
+# Parsed frameworks by content hash: a stored version never changes, so neither does its parse.
+_parsed: dict[str, Framework] = {}
 
 
 def framework_of(row: FrameworkVersion) -> Framework:
     """The validated framework of a stored row (parsed once per content hash)."""
-    import json
-
-    return _parse_stored(row.content_hash, json.dumps(row.content))
+    framework = _parsed.get(row.content_hash)
+    if framework is None:
+        framework = _parsed[row.content_hash] = Framework.model_validate(row.content)
+    return framework
 
 
 def get_framework(session: Session, key: str, version: str) -> Framework:
-    return framework_of(get_version(session, key, version))
+    """The framework a review is pinned to; reads only the hash once it has been parsed."""
+    content_hash = session.exec(
+        select(FrameworkVersion.content_hash).where(
+            FrameworkVersion.key == key, FrameworkVersion.version == version
+        )
+    ).first()
+    if content_hash is None:
+        raise NotFound(f"framework '{key}' has no version '{version}'")
+    return _parsed.get(content_hash) or framework_of(get_version(session, key, version))
 
 
 def summary(row: FrameworkVersion) -> dict[str, object]:
