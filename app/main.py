@@ -34,6 +34,7 @@ ROUTER_MODULES = [
     "app.reviews.web",
     "app.evidence.web",
     "app.ratings.web",
+    "app.findings.web",
     "app.reports.web",
 ]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -24,7 +25,7 @@ from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.models_base import aware
 from app.core.text import render_markdown
 from app.core.timeutil import utcnow
-from app.evidence.models import Evidence
+from app.evidence.models import Evidence, EvidenceLine
 from app.findings.models import (
     ACTION_STATUSES,
     FINDING_KINDS,
@@ -139,9 +140,17 @@ def check_cited_evidence(session: Session, review: Review, ids: Iterable[object]
     return wanted
 
 
+def partner_organisations(session: Session, *, review: Review) -> list[Organisation]:
+    """The review's partner organisations by name (the owners a recommendation or action may have)."""
+    return list(
+        session.exec(
+            select(Organisation).where(Organisation.review_id == review.id).order_by(col(Organisation.name))
+        )
+    )
+
+
 def _organisations(session: Session, review: Review) -> dict[int, Organisation]:
-    rows = session.exec(select(Organisation).where(Organisation.review_id == review.id))
-    return {org.id: org for org in rows if org.id is not None}
+    return {org.id: org for org in partner_organisations(session, review=review) if org.id is not None}
 
 
 def _check_organisation(session: Session, review: Review, org_id: int | None, *, field: str) -> int | None:
@@ -442,6 +451,52 @@ def cited_evidence_refs(session: Session, review: Review, ids: Iterable[str]) ->
         eid: EvidenceRef(id=eid, title=title, polarity=polarity, deleted=deleted_at is not None)
         for eid, title, polarity, deleted_at in rows
     }
+
+
+@dataclass(frozen=True)
+class CitableEvidence:
+    """A live evidence item as the finding form offers it for citing."""
+
+    id: str
+    title: str
+    polarity: str
+    source_type: str
+    collected_on: date
+    refs: tuple[str, ...]
+    domains: tuple[str, ...]
+
+
+def citable_evidence(session: Session, *, review: Review) -> list[CitableEvidence]:
+    """The review's live evidence with its lines of enquiry, in framework order of the first
+    line it informs (two queries, whatever the number of items)."""
+    fw = review_framework(session, review)
+    line_order = {ref: i for i, ref in enumerate(fw.refs())}
+    domain_of = {line.ref: domain.key for domain, line in fw.lines()}
+    rows = list(
+        session.exec(
+            select(
+                Evidence.id, Evidence.title, Evidence.polarity, Evidence.source_type, Evidence.collected_on
+            ).where(Evidence.review_id == review.id, col(Evidence.deleted_at).is_(None))
+        )
+    )
+    refs: dict[str, list[str]] = {}
+    for evidence_id, ref in session.exec(
+        select(EvidenceLine.evidence_id, EvidenceLine.ref)
+        .join(Evidence, col(Evidence.id) == col(EvidenceLine.evidence_id))
+        .where(Evidence.review_id == review.id, col(Evidence.deleted_at).is_(None))
+    ):
+        refs.setdefault(evidence_id, []).append(ref)
+    items = []
+    for evidence_id, title, polarity, source_type, collected_on in rows:
+        ordered = tuple(sorted(refs.get(evidence_id, []), key=lambda r: line_order.get(r, len(line_order))))
+        domains = tuple(dict.fromkeys(domain_of[r] for r in ordered if r in domain_of))
+        items.append(
+            CitableEvidence(evidence_id, title, polarity, source_type, collected_on, ordered, domains)
+        )
+    return sorted(
+        items,
+        key=lambda e: (line_order.get(e.refs[0], len(line_order)) if e.refs else len(line_order), e.title),
+    )
 
 
 def present_findings(session: Session, *, review: Review, findings: Sequence[Finding]) -> list[FindingPublic]:
@@ -824,10 +879,15 @@ def add_action_note(
     return entry
 
 
+def ensure_may_update_action(scope: ReviewScope, action: ActionItem) -> None:
+    """403 unless the caller may change this action (a self-assessor: their organisation's only)."""
+    _check_own(scope, action.owner_organisation_id)
+
+
 def may_update_action(scope: ReviewScope, action: ActionItem) -> bool:
     """Whether the caller may change this action (pages use it to offer the forms)."""
     try:
-        _check_own(scope, action.owner_organisation_id)
+        ensure_may_update_action(scope, action)
     except Forbidden:
         return False
     return True

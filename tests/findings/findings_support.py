@@ -106,3 +106,15 @@ def audit_rows(review: Review, entity: str) -> list[tuple[int | None, str, str, 
             .order_by(AuditEvent.id)
         )
         return [(r.user_id, r.action, r.entity_id, r.changes) for r in rows]
+
+
+def web_session(user: User) -> tuple[dict[str, str], str]:
+    """A signed-in browser session: the cookie to send and the CSRF secret its forms carry."""
+    from datetime import timedelta
+
+    from app.accounts import service as accounts
+    from app.accounts.deps import SESSION_COOKIE
+
+    with session_scope() as s:
+        issued = accounts.issue_token(s, user=user, kind="session", lifetime=timedelta(hours=1))
+        return {SESSION_COOKIE: issued.token}, issued.record.csrf_secret
