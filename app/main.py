@@ -33,6 +33,7 @@ ROUTER_MODULES = [
     "app.accounts.web",
     "app.reviews.web",
     "app.evidence.web",
+    "app.evidence.files_web",
     "app.ratings.web",
     "app.findings.web",
     "app.reports.web",

@@ -221,6 +221,23 @@ def parse_mapping(text: str | None) -> dict[str, str]:
     return {str(k): (v or "") for k, v in value.items()}
 
 
+def _headers_by_key(headers: list[str]) -> dict[str, list[int]]:
+    by_key: dict[str, list[int]] = {}
+    for index, header in enumerate(headers):
+        if header:
+            by_key.setdefault(_header_key(header), []).append(index)
+    return by_key
+
+
+def _recognise(by_key: dict[str, list[int]], field_name: str, taken: Iterable[int]) -> int | None:
+    """The one column whose header names the field, if there is exactly one and it is free."""
+    for key in recognised_headers(field_name):
+        found = by_key.get(key, [])
+        if len(found) == 1 and found[0] not in set(taken):
+            return found[0]
+    return None
+
+
 def resolve_mapping(headers: list[str], mapping: Mapping[str, str]) -> dict[str, int]:
     """Our field -> column index. Named columns first, then headers recognised by name."""
     unknown = sorted(set(mapping) - set(FIELDS))
@@ -230,10 +247,7 @@ def resolve_mapping(headers: list[str], mapping: Mapping[str, str]) -> dict[str,
             f"that can be imported; use: {', '.join(FIELDS)}",
             field=MAPPING_FIELD,
         )
-    by_key: dict[str, list[int]] = {}
-    for index, header in enumerate(headers):
-        if header:
-            by_key.setdefault(_header_key(header), []).append(index)
+    by_key = _headers_by_key(headers)
 
     def column(header: str, for_field: str) -> int:
         exact = [i for i, h in enumerate(headers) if h == header]
@@ -256,11 +270,8 @@ def resolve_mapping(headers: list[str], mapping: Mapping[str, str]) -> dict[str,
         if name in mapping:
             if mapping[name]:
                 columns[name] = column(mapping[name], name)
-            continue
-        for key in recognised_headers(name):
-            if key in by_key and len(by_key[key]) == 1 and by_key[key][0] not in columns.values():
-                columns[name] = by_key[key][0]
-                break
+        elif (index := _recognise(by_key, name, columns.values())) is not None:
+            columns[name] = index
     taken: dict[int, str] = {}
     for name, index in columns.items():
         if index in taken:
@@ -269,6 +280,24 @@ def resolve_mapping(headers: list[str], mapping: Mapping[str, str]) -> dict[str,
             )
         taken[index] = name
     return columns
+
+
+def suggest_mapping(headers: list[str], mapping: Mapping[str, str]) -> dict[str, str]:
+    """Field -> header to offer in a form (never raises): the column named for a field when the
+    file has it, else the one recognised by name; fields with neither are left out."""
+    by_key = _headers_by_key(headers)
+    suggested: dict[str, str] = {}
+    for name in FIELDS:
+        wanted = mapping.get(name)
+        if wanted is not None:
+            found = by_key.get(_header_key(wanted), []) if wanted else []
+            if len(found) == 1:
+                suggested[name] = headers[found[0]]
+            continue
+        taken = [headers.index(h) for h in suggested.values()]
+        if (index := _recognise(by_key, name, taken)) is not None:
+            suggested[name] = headers[index]
+    return suggested
 
 
 # Turning cells into evidence ----------------------------------------------------------------------
@@ -649,18 +678,22 @@ def import_file(
     return report
 
 
+def required_fields(rules: evidence_service.EvidenceRules, *, actor_id: int) -> set[str]:
+    """Fields every row must fill. Which those are is the service's rule: ask it about an empty item."""
+    empty = EvidenceBase(title="", source_type="", category="", lines=[], polarity="")
+    return {p["field"] for p in evidence_service.evidence_problems(rules, empty, actor_id=actor_id)}
+
+
 def _require_columns(
     rules: evidence_service.EvidenceRules, columns: dict[str, int], headers: list[str], user: User
 ) -> None:
-    """Refuse a mapping that leaves out a field every row must have, once, rather than on every
-    row. Which fields those are is the service's rule: ask it about an empty item."""
-    empty = EvidenceBase(title="", source_type="", category="", lines=[], polarity="")
-    required = {p["field"] for p in evidence_service.evidence_problems(rules, empty, actor_id=user.id or 0)}
+    """Refuse a mapping that leaves out a field every row must have, once, rather than on every row."""
+    required = required_fields(rules, actor_id=user.id or 0)
     missing = [name for name in FIELDS if name in required and name not in columns]
     if missing:
         listed = ", ".join(f"{FIELD_LABELS[m].lower()} ({m})" for m in missing)
         raise Invalid(
-            f"the file has no column for {listed}: name the columns to use, or add them to the file "
+            f"the file has no column for {listed}: say which of its columns to use, or add the column "
             f"(its columns are: {', '.join(h for h in headers if h)})",
             field=MAPPING_FIELD,
         )
@@ -700,3 +733,49 @@ def _report(
         ignored_columns=[h for i, h in enumerate(headers) if h and i not in used],
         columns=[h for h in headers if h],
     )
+
+
+# Checked files kept for the import that follows --------------------------------------------------
+
+# A file checked on the import page is kept so that "Import" needs no second upload over a
+# slow connection. Kept per review, named by content, removed after the import or a day.
+STAGED_FOR = dt.timedelta(days=1)
+_TOKEN = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _staging_dir(review_id: int) -> Path:
+    from app.core.config import get_settings
+
+    return get_settings().data_dir / "imports" / str(review_id)
+
+
+def stage_file(review_id: int, incoming: IncomingFile, file_type: FileType) -> str:
+    """Keep a checked upload for this review; returns the token that finds it again."""
+    folder = _staging_dir(review_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = dt.datetime.now().timestamp() - STAGED_FOR.total_seconds()
+    for old in folder.iterdir():
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    target = folder / f"{incoming.sha256}.{file_type.extension}"
+    with incoming.open() as source, target.open("wb") as out:
+        while chunk := source.read(1024 * 1024):
+            out.write(chunk)
+    return incoming.sha256
+
+
+def staged_file(review_id: int, token: str) -> tuple[IncomingFile, FileType]:
+    """A file kept by `stage_file`, or Invalid naming `file` when it is gone (or never was)."""
+    from app.evidence.filetypes import ACCEPTED
+
+    if _TOKEN.match(token or ""):
+        for extension in ACCEPTED_EXTENSIONS:
+            path = _staging_dir(review_id) / f"{token}.{extension}"
+            if path.is_file():
+                return IncomingFile(path, token, path.stat().st_size), ACCEPTED[extension]
+    raise Invalid("the file you checked is no longer here: choose it again", field=FILE_FIELD)
+
+
+def read_headers(incoming: IncomingFile, file_type: FileType) -> list[str]:
+    """The column headers of a file (for offering them in a form)."""
+    return [h for h in read_table(incoming.path, file_type).headers if h]
