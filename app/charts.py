@@ -63,9 +63,7 @@ def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: li
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-family="{FONT}" '
         f'font-size="13" fill="{TEXT}">'
         f'<title id="{chart_id}-title">{_e(title)}</title>'
-        f'<desc id="{chart_id}-desc">{_e(desc)}</desc>'
-        + "".join(body)
-        + "</svg>"
+        f'<desc id="{chart_id}-desc">{_e(desc)}</desc>' + "".join(body) + "</svg>"
     )
 
 
@@ -73,14 +71,21 @@ def _wrap(text: str, width: int, max_lines: int = 2) -> list[str]:
     """Break text into at most `max_lines` lines of about `width` characters."""
     lines = textwrap.wrap(text, width=width, break_long_words=True) or [""]
     if len(lines) > max_lines:
-        rest = " ".join(lines[max_lines - 1:])
+        rest = " ".join(lines[max_lines - 1 :])
         lines = lines[: max_lines - 1] + [rest[: max(1, width - 1)].rstrip() + "…"]
     return lines
 
 
 def _text_block(
-    x: float, y: float, lines: Sequence[str], *, anchor: str = "start", size: int = 13,
-    weight: str | None = None, fill: str = TEXT, line_height: float = 15,
+    x: float,
+    y: float,
+    lines: Sequence[str],
+    *,
+    anchor: str = "start",
+    size: int = 13,
+    weight: str | None = None,
+    fill: str = TEXT,
+    line_height: float = 15,
 ) -> str:
     spans = "".join(
         f'<tspan x="{_n(x)}" dy="{0 if i == 0 else _n(line_height)}">{_e(line)}</tspan>'
@@ -93,18 +98,14 @@ def _text_block(
     )
 
 
-def _marker(shape: str, x: float, y: float, colour: str, size: float = 4.5,
-            hollow: bool = False) -> str:
+def _marker(shape: str, x: float, y: float, colour: str, size: float = 4.5, hollow: bool = False) -> str:
     fill = "#ffffff" if hollow else colour
     paint = f'fill="{fill}" stroke="{colour}" stroke-width="1.5"'
     if shape == "circle":
         return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(size)}" {paint}/>'
     if shape == "square":
         s = size * 0.9
-        return (
-            f'<rect x="{_n(x - s)}" y="{_n(y - s)}" width="{_n(2 * s)}" '
-            f'height="{_n(2 * s)}" {paint}/>'
-        )
+        return f'<rect x="{_n(x - s)}" y="{_n(y - s)}" width="{_n(2 * s)}" height="{_n(2 * s)}" {paint}/>'
     if shape == "diamond":
         s = size * 1.25
         points = [(x, y - s), (x + s, y), (x, y + s), (x - s, y)]
@@ -175,11 +176,12 @@ def radar_chart(
 
     def point(index: int, value: float) -> tuple[float, float]:
         share = (min(max(value, minimum), maximum) - minimum) / (maximum - minimum)
-        return (cx + radius * share * math.cos(angle(index)),
-                cy + radius * share * math.sin(angle(index)))
+        return (
+            cx + radius * share * math.cos(angle(index)),
+            cy + radius * share * math.sin(angle(index)),
+        )
 
-    body = [_text_block(width / 2, 26, _wrap(title, 70, 1), anchor="middle", size=16,
-                        weight="bold")]
+    body = [_text_block(width / 2, 26, _wrap(title, 70, 1), anchor="middle", size=16, weight="bold")]
     rings = list(levels) or [
         (minimum + (maximum - minimum) * k / 4, _fmt(minimum + (maximum - minimum) * k / 4, 2))
         for k in range(1, 5)
@@ -191,7 +193,7 @@ def radar_chart(
         body.append(f'<polygon points="{corners}" fill="none" stroke="{GRID}" stroke-width="1"/>')
         _, ring_y = point(0, value)
         body.append(_text_block(cx + 5, ring_y + 11, _wrap(label, 24, 1), size=10, fill=MUTED))
-    lowest_text = cy + radius
+    lowest_text = max(point(i, maximum)[1] for i in range(count))
     for index, axis in enumerate(axes):
         rim_x, rim_y = point(index, maximum)
         body.append(
@@ -199,7 +201,7 @@ def radar_chart(
             f'stroke="{GRID}" stroke-width="1"/>'
         )
         cos, sin = math.cos(angle(index)), math.sin(angle(index))
-        lines = _wrap(axis, 20, 2)
+        lines = _wrap(axis, 20 if abs(cos) > 0.3 else 26, 2)
         anchor = "start" if cos > 0.3 else "end" if cos < -0.3 else "middle"
         x = cx + (radius + 12) * cos
         y = cy + (radius + 12) * sin
@@ -221,9 +223,7 @@ def radar_chart(
         points = {i: point(i, float(v)) for i, v in enumerate(values) if v is not None}
         if len(present) == count:
             coords = " ".join(f"{_n(x)},{_n(y)}" for x, y in (points[i] for i in present))
-            body.append(
-                f'<polygon points="{coords}" fill="{colour}" fill-opacity="0.08" {stroke}/>'
-            )
+            body.append(f'<polygon points="{coords}" fill="{colour}" fill-opacity="0.08" {stroke}/>')
         else:
             for run in _runs(present, count):
                 if len(run) > 1:
@@ -240,7 +240,8 @@ def radar_chart(
     if levels:
         scale += ": " + ", ".join(f"{_fmt(v, 2)} {label}" for v, label in levels)
     readings = "; ".join(
-        f"{axis}: " + ", ".join(
+        f"{axis}: "
+        + ", ".join(
             f"{name} {'no value' if values[i] is None else _fmt(float(values[i] or 0), 2)}"
             for name, values in series
         )
@@ -299,8 +300,9 @@ def indicator_chart(
     ]
     for index, (label, v, own) in enumerate(rows):
         y = top + index * row_height
-        body.append(_text_block(left - 10, y + 15, _wrap(label, 22, 1), anchor="end",
-                                weight="bold" if own else None))
+        body.append(
+            _text_block(left - 10, y + 15, _wrap(label, 22, 1), anchor="end", weight="bold" if own else None)
+        )
         if v is None:
             body.append(_text_block(left + 4, y + 15, ["no data"], fill=MUTED))
             continue
@@ -320,9 +322,7 @@ def indicator_chart(
         f'stroke="{MUTED}" stroke-width="1"/>'
     )
     height = bottom + 10
-    readings = "; ".join(
-        f"{label}: {'no data' if v is None else _fmt(v)}" for label, v, _ in rows
-    )
+    readings = "; ".join(f"{label}: {'no data' if v is None else _fmt(v)}" for label, v, _ in rows)
     desc = f"{name}, {unit}. {better.capitalize()} is better. {readings}."
     chart_id = _chart_id("indicator", name, unit, value, tuple(comparators), better, area_label)
     return _svg(chart_id, width, height, name, desc, body)
@@ -375,9 +375,7 @@ def spread_chart(
         if values:
             median = statistics.median(values)
             note = f"{len(values)} rating{'s' if len(values) != 1 else ''}, median {_fmt(median)}"
-            summaries.append(
-                f"{group}: {note}; ratings {', '.join(str(v) for v in sorted(values))}"
-            )
+            summaries.append(f"{group}: {note}; ratings {', '.join(str(v) for v in sorted(values))}")
             body.append(
                 f'<line x1="{_n(x_of(median))}" y1="{_n(y + 4)}" x2="{_n(x_of(median))}" '
                 f'y2="{_n(y + row_height - 4)}" stroke="{TEXT}" stroke-width="2"/>'
@@ -385,16 +383,13 @@ def spread_chart(
         else:
             note = "no ratings"
             summaries.append(f"{group}: no ratings")
-        body.append(_text_block(left - 14, centre - 3, _wrap(group, 22, 1), anchor="end",
-                                weight="bold"))
-        body.append(_text_block(left - 14, centre + 12, [note], anchor="end", size=11,
-                                fill=MUTED))
+        body.append(_text_block(left - 14, centre - 3, _wrap(group, 22, 1), anchor="end", weight="bold"))
+        body.append(_text_block(left - 14, centre + 12, [note], anchor="end", size=11, fill=MUTED))
         for v, n in counts.items():
             for k in range(n):
                 offset = (k - (n - 1) / 2) * 12
                 # Every other group is drawn hollow, so groups differ in fill and shape.
-                body.append(_marker(shape, x_of(v), centre + offset, colour, 5,
-                                    hollow=index % 2 == 1))
+                body.append(_marker(shape, x_of(v), centre + offset, colour, 5, hollow=index % 2 == 1))
         y += row_height
     body.append(
         f'<line x1="{_n(left)}" y1="{_n(y + 4)}" x2="{_n(right)}" y2="{_n(y + 4)}" '
@@ -404,15 +399,27 @@ def spread_chart(
     for v in scale:
         body.append(_text_block(x_of(v), y + 20, [str(v)], anchor="middle", weight="bold"))
         if v in labels:
-            body.append(_text_block(x_of(v), y + 35, _wrap(labels[v], wrap_at, 2),
-                                    anchor="middle", size=11, fill=MUTED, line_height=13))
+            body.append(
+                _text_block(
+                    x_of(v),
+                    y + 35,
+                    _wrap(labels[v], wrap_at, 2),
+                    anchor="middle",
+                    size=11,
+                    fill=MUTED,
+                    line_height=13,
+                )
+            )
     height = int(y + 70)
     words = ", ".join(f"{v} {labels[v]}" if v in labels else str(v) for v in scale)
-    desc = f"Dot plot of individual ratings on the scale {words}. " + (
-        ". ".join(summaries) or "No groups"
-    ) + "."
+    desc = (
+        f"Dot plot of individual ratings on the scale {words}. " + (". ".join(summaries) or "No groups") + "."
+    )
     chart_id = _chart_id(
-        "spread", tuple((g, tuple(v)) for g, v in values_by_group.items()), tuple(scale),
-        tuple(sorted(labels.items())), title,
+        "spread",
+        tuple((g, tuple(v)) for g, v in values_by_group.items()),
+        tuple(scale),
+        tuple(sorted(labels.items())),
+        title,
     )
     return _svg(chart_id, width, height, title, desc, body)

@@ -152,8 +152,8 @@ def org_gap(
     gap = median_a - median_b
     far_apart = abs(gap) > Fraction(max_distance)
     rule = (
-        f"{label}: median of {plural(len(side_a), 'rating')} {num(median_a)} minus median of "
-        f"{plural(len(side_b), 'rating')} {num(median_b)} = {signed(gap)}"
+        f"{label}: median {num(median_a)} ({plural(len(side_a), 'rating')}) minus median "
+        f"{num(median_b)} ({plural(len(side_b), 'rating')}) = {signed(gap)}"
     )
     if far_apart:
         rule += f", more than {num(max_distance)} apart"

@@ -81,7 +81,7 @@ def _domain_gap(domain: DomainScore, lines: Sequence[LineScore]) -> DomainScore:
         gap_rule=(
             f"mean of line self-assessment medians {num(self_mean)} minus mean of moderated "
             f"ratings {num(moderated_mean)} = {signed(gap)}, over the "
-            f"{plural(len(both), 'line')} that have both"
+            f"{plural(len(both), 'line that has', 'lines that have')} both"
         ),
     )
 
@@ -150,7 +150,13 @@ def score_review(
                 gap=gap,
                 gap_rule=gap_rule,
                 org_gaps=[
-                    org_gap(own, types_a, types_b, name=name, max_distance=framework.agreement.max_distance)
+                    org_gap(
+                        own,
+                        types_a,
+                        types_b,
+                        name=name,
+                        max_distance=framework.agreement.max_distance,
+                    )
                     for types_a, types_b, name in org_pairs
                 ],
                 suggestion=suggest(framework, line_signals),
@@ -184,6 +190,7 @@ def score_review(
                 self_median=line.self_assessment.median or 0.0,
                 moderated=line.moderated or 0,
                 gap=line.gap or 0.0,
+                rule=line.gap_rule,
             )
             for line in ranked
         ],

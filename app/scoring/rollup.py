@@ -145,7 +145,7 @@ def check_limiters(
                 continue
             below = [v for v in framework.scale.values if v < limiter.level]
             if not below:
-                continue  # nothing lower to cap at; see the report on schema checks
+                continue  # nothing lower to cap at (the schema does not forbid this)
             at_level = sum(1 for p in parts if p >= limiter.level)
             too_low = sum(1 for p in parts if p < limiter.level and p < limiter.others_at_or_above)
             if at_level >= limiter.min_count_at_or_above and too_low == 0:
@@ -253,10 +253,18 @@ def _levels(
         override=applied,
         band_rule=(
             f"rounded half up to {rounded}%; band {band.label} ({band.from_}-{band.to}%), "
-            f"{word} in the band ({num(position)} of the way up)"
+            f"{_position_text(position, word)}"
         ),
         level_rule="; ".join(steps),
     )
+
+
+def _position_text(position: Fraction, word: str) -> str:
+    if position == 0:
+        return "at the bottom of the band"
+    if position == 1:
+        return "at the top of the band"
+    return f"{word} in the band ({num(position)} of the way up)"
 
 
 def _find_override(

@@ -266,6 +266,7 @@ class GapItem:
     self_median: float
     moderated: int
     gap: float
+    rule: str
 
 
 @dataclass(frozen=True)
