@@ -249,6 +249,8 @@ def _check_scale(fw: Framework) -> list[tuple[Path, str]]:
             )
     if errors:
         return errors
+    if levels[0].value < 0:
+        return [(("scale", "levels", 0, "value"), "level values must be 0 or more")]
     if levels[-1].value <= 0:
         return [(("scale", "levels"), "the top level must be above 0")]
     if fw.rollup is None:
@@ -292,4 +294,16 @@ def _check_scale(fw: Framework) -> list[tuple[Path, str]]:
         for field, value in named.items():
             if value not in values:
                 errors.append(((*path, field), f"level {value} is not on the scale"))
+        if isinstance(limiter, RequiresForLevel):
+            if limiter.level == values[0]:
+                errors.append(
+                    (
+                        (*path, "level"),
+                        "the lowest level cannot require anything: there is no lower level to cap at",
+                    )
+                )
+            if limiter.others_at_or_above > limiter.level:
+                errors.append(
+                    ((*path, "others_at_or_above"), f"must be at most the level it guards ({limiter.level})")
+                )
     return errors

@@ -132,3 +132,23 @@ def test_content_hash_ignores_formatting():
     text = MAIN.read_text()
     reformatted = yaml.safe_dump(yaml.safe_load(text), sort_keys=True, width=200)
     assert parse_framework(text).content_hash == parse_framework(reformatted).content_hash
+
+
+def test_limiters_that_cannot_mean_anything_are_refused(tmp_path):
+    data = yaml.safe_load(MAIN.read_text())
+    data["rollup"]["limiters"].append(
+        {
+            "kind": "requires_for_level",
+            "scope": "overall",
+            "level": 1,
+            "min_count_at_or_above": 1,
+            "others_at_or_above": 2,
+            "description": "Nonsense",
+        }
+    )
+    path = tmp_path / "limiter.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    errors = _errors(path)
+    index = len(data["rollup"]["limiters"]) - 1
+    assert any(f"rollup.limiters[{index}].level" in e and "lowest level" in e for e in errors), errors
+    assert any(f"rollup.limiters[{index}].others_at_or_above" in e for e in errors), errors
