@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from app.core.config import PROJECT_ROOT, get_settings
+from app.demo import demo_cli
 
 cli = typer.Typer(
     help="sysreview: review how a local health and social care system works together.",
@@ -23,6 +24,7 @@ users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(frameworks_cli, name="frameworks")
 cli.add_typer(users_cli, name="users")
+cli.add_typer(demo_cli, name="demo")
 
 
 def fail(message: str, code: int = 1) -> None:
