@@ -54,6 +54,7 @@ def _from_cookie(request: Request, session: SessionDep, presented: str) -> tuple
     found = service.resolve_token(session, request.cookies.get(SESSION_COOKIE, ""), ("session",))
     if found is None:
         return None
+    _remember(request, *found)  # so even the refusal page shows who is signed in
     # A cookie rides along with any request the browser makes, so writes need the CSRF secret.
     if request.method not in _SAFE_METHODS and not (presented and same(presented, found[1].csrf_secret)):
         raise Forbidden("the form has expired or did not come from this site: reload the page and try again")
@@ -75,12 +76,15 @@ def optional_user(
         found = _from_cookie(request, session, csrf)
     if found is None:
         return None
-    user, token = found
+    _remember(request, *found)
+    return found[0]
+
+
+def _remember(request: Request, user: User, token: AuthToken) -> None:
     # Pages, error pages included, read who is signed in from request.state. An error rolls the
     # request's unit of work back, which expires every ORM row in it, so keep plain copies there.
     request.state.user = SimpleNamespace(**audit.snapshot(user))
     request.state.auth_token = SimpleNamespace(id=token.id, kind=token.kind, csrf_secret=token.csrf_secret)
-    return user
 
 
 def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:

@@ -35,3 +35,22 @@ async def web_sign_in(client, email: str, password: str, next_path: str = "/"):
     return await client.post(
         "/sign-in", data={"email": email, "password": password, "csrf_token": token, "next": next_path}
     )
+
+
+def record_sign_in_sleeps(monkeypatch) -> list[float]:
+    """Stand in for asyncio.sleep where sign-in waits; returns the delays it was asked for.
+
+    Patched in the accounts deps module only: a live server thread elsewhere in the run keeps its
+    own event loop ticking with asyncio.sleep, and must not be touched.
+    """
+    import types
+
+    from app.accounts import deps
+
+    requested: list[float] = []
+
+    async def record_sleep(delay: float, *args, **kwargs) -> None:
+        requested.append(delay)
+
+    monkeypatch.setattr(deps, "asyncio", types.SimpleNamespace(sleep=record_sleep))
+    return requested

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
-from accounts_helpers import audit_rows
+from accounts_helpers import audit_rows, record_sign_in_sleeps
 
 from app.accounts import service
 from app.accounts.models import AuthToken, SignInAttempt, User
@@ -74,25 +73,18 @@ async def test_token_missing_fields_name_them(client):
 async def test_repeated_failures_slow_sign_in_down(client, monkeypatch):
     monkeypatch.setenv("LOGIN_DELAY_AFTER_FAILURES", "2")
     get_settings.cache_clear()
-    requested: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def record_sleep(delay: float, *args, **kwargs):
-        requested.append(delay)
-        await real_sleep(0)
-
-    monkeypatch.setattr(asyncio, "sleep", record_sleep)
+    requested = record_sign_in_sleeps(monkeypatch)
     try:
         make_user(email="target@example.org")
         for _ in range(2):
             assert (await _token(client, "target@example.org", "guess guess guess")).status_code == 401
-        assert [d for d in requested if d > 0] == []
+        assert requested == []
         # The third try follows two recent failures: 2**(2-2) = 1 second, then 2 seconds.
         assert (await _token(client, "target@example.org", "guess guess guess")).status_code == 401
-        assert [d for d in requested if d > 0] == [1.0]
+        assert requested == [1.0]
         # Even the right password waits, so the delay tells a guesser nothing.
         assert (await _token(client, "target@example.org")).status_code == 200
-        assert [d for d in requested if d > 0] == [1.0, 2.0]
+        assert requested == [1.0, 2.0]
         # Success clears the count.
         with session_scope() as s:
             assert service.recent_failures(s, "target@example.org") == 0

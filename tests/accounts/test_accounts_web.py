@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import httpx
 import pytest
-from accounts_helpers import audit_rows, hidden_value, web_sign_in
+from accounts_helpers import audit_rows, hidden_value, record_sign_in_sleeps, web_sign_in
 
 from app.accounts import service
 from app.accounts.deps import safe_next
@@ -167,19 +166,12 @@ async def test_sign_in_form_errors_are_shown_and_tied_to_fields(client):
 async def test_web_sign_in_is_slowed_down_too(client, monkeypatch):
     monkeypatch.setenv("LOGIN_DELAY_AFTER_FAILURES", "1")
     get_settings.cache_clear()
-    requested: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def record_sleep(delay: float, *args, **kwargs):
-        requested.append(delay)
-        await real_sleep(0)
-
-    monkeypatch.setattr(asyncio, "sleep", record_sleep)
+    requested = record_sign_in_sleeps(monkeypatch)
     try:
         user = make_user()
         assert (await web_sign_in(client, user.email, "wrong password")).status_code == 401
         assert (await web_sign_in(client, user.email, "wrong password")).status_code == 401
-        assert [d for d in requested if d > 0] == [1.0]
+        assert requested == [1.0]
     finally:
         get_settings.cache_clear()
 
