@@ -11,6 +11,7 @@ import typer
 
 from app.core.config import PROJECT_ROOT, get_settings
 from app.demo import demo_cli
+from app.reports.cli import report_command
 
 cli = typer.Typer(
     help="sysreview: review how a local health and social care system works together.",
@@ -25,6 +26,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(frameworks_cli, name="frameworks")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(demo_cli, name="demo")
+cli.command("report")(report_command)
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -1,0 +1,255 @@
+"""Load everything one report needs, in a fixed number of queries, into a `ReportSnapshot`.
+
+The query count does not grow with the size of the review: one query per kind
+of row, joined where a row needs a name from another table. The scoring inputs
+come from `ratings.service.scoring_inputs`, the one place that decides which
+ratings and evidence links the engine sees.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlmodel import Session, col, select
+
+from app.accounts.models import Membership, User
+from app.accounts.permissions import Role
+from app.core.models_base import aware
+from app.dataprofile.models import IndicatorValue
+from app.evidence.models import Evidence, EvidenceLine, EvidenceOrganisation, EvidenceStage
+from app.findings.models import ActionItem, ActionNote, Finding, Recommendation
+from app.frameworks.schema import Framework
+from app.ratings.models import ModeratedRating
+from app.ratings.service import scoring_inputs
+from app.reports.snapshot import (
+    ActionInfo,
+    EvidenceItem,
+    FindingItem,
+    IndicatorFigure,
+    ModeratedLine,
+    PartnerInfo,
+    RecommendationItem,
+    ReportSnapshot,
+    ReviewInfo,
+    TeamMember,
+)
+from app.reviews.models import Organisation, Review
+from app.reviews.service import review_framework
+
+# Self-assessors are system leaders of the partners, not members of the review team.
+TEAM_ROLES = (Role.lead, Role.reviewer, Role.report_writer, Role.observer)
+
+
+def gather_snapshot(session: Session, review: Review, framework: Framework | None = None) -> ReportSnapshot:
+    """Everything the report of `review` shows, as plain data."""
+    framework = framework or review_framework(session, review)
+    inputs = scoring_inputs(session, review, framework)
+    return ReportSnapshot(
+        framework=framework,
+        review=_review_info(review),
+        partners=_partners(session, review),
+        team=_team(session, review),
+        evidence=_evidence(session, review),
+        ratings=tuple(inputs.ratings),
+        signals=tuple(inputs.evidence),
+        moderated=_moderated(session, review, set(inputs.moderated)),
+        overrides=tuple(inputs.overrides),
+        findings=_findings(session, review),
+        recommendations=_recommendations(session, review),
+        actions=_actions(session, review),
+        indicators=_indicators(session, review),
+    )
+
+
+def _review_info(review: Review) -> ReviewInfo:
+    assert review.id is not None
+    return ReviewInfo(
+        id=review.id,
+        title=review.title,
+        place=review.place,
+        icb=review.icb,
+        councils=tuple(review.councils or ()),
+        kind=review.kind,
+        status=review.status,
+        fieldwork_start=review.fieldwork_start,
+        fieldwork_end=review.fieldwork_end,
+        published_at=aware(review.published_at),
+        people_experience=review.people_experience,
+        summary=review.summary,
+        scope_note=review.scope_note,
+    )
+
+
+def _partners(session: Session, review: Review) -> tuple[PartnerInfo, ...]:
+    rows = session.exec(
+        select(Organisation).where(Organisation.review_id == review.id).order_by(col(Organisation.id))
+    )
+    return tuple(PartnerInfo(id=o.id or 0, name=o.name, org_type=o.org_type) for o in rows)
+
+
+def _team(session: Session, review: Review) -> tuple[TeamMember, ...]:
+    order = {role.value: index for index, role in enumerate(TEAM_ROLES)}
+    rows = session.exec(
+        select(User.display_name, Membership.role)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(Membership.review_id == review.id, col(Membership.role).in_(list(order)))
+    ).all()
+    members = sorted(rows, key=lambda row: (order[row[1]], row[0].casefold()))
+    return tuple(TeamMember(name=name, role=role) for name, role in members)
+
+
+def _evidence(session: Session, review: Review) -> tuple[EvidenceItem, ...]:
+    live = (Evidence.review_id == review.id, col(Evidence.deleted_at).is_(None))
+    refs: dict[str, list[str]] = defaultdict(list)
+    for evidence_id, ref in session.exec(
+        select(EvidenceLine.evidence_id, EvidenceLine.ref)
+        .join(Evidence, col(Evidence.id) == EvidenceLine.evidence_id)
+        .where(*live)
+        .order_by(col(EvidenceLine.ref))
+    ):
+        refs[evidence_id].append(ref)
+    stages: dict[str, list[str]] = defaultdict(list)
+    for evidence_id, stage in session.exec(
+        select(EvidenceStage.evidence_id, EvidenceStage.stage)
+        .join(Evidence, col(Evidence.id) == EvidenceStage.evidence_id)
+        .where(*live)
+        .order_by(col(EvidenceStage.stage))
+    ):
+        stages[evidence_id].append(stage)
+    organisations: dict[str, list[int]] = defaultdict(list)
+    for evidence_id, organisation_id in session.exec(
+        select(EvidenceOrganisation.evidence_id, EvidenceOrganisation.organisation_id)
+        .join(Evidence, col(Evidence.id) == EvidenceOrganisation.evidence_id)
+        .where(*live)
+        .order_by(col(EvidenceOrganisation.organisation_id))
+    ):
+        organisations[evidence_id].append(organisation_id)
+    rows = session.exec(
+        select(
+            Evidence.id,
+            Evidence.title,
+            Evidence.quote,
+            Evidence.source_type,
+            Evidence.category,
+            Evidence.polarity,
+            Evidence.collected_on,
+        )
+        .where(*live)
+        .order_by(col(Evidence.collected_on), col(Evidence.id))
+    ).all()
+    return tuple(
+        EvidenceItem(
+            id=row[0],
+            title=row[1],
+            quote=row[2],
+            source_type=row[3],
+            category=row[4],
+            polarity=row[5],
+            collected_on=row[6],
+            refs=tuple(refs[row[0]]),
+            stages=tuple(stages[row[0]]),
+            organisation_ids=tuple(organisations[row[0]]),
+        )
+        for row in rows
+    )
+
+
+def _moderated(session: Session, review: Review, refs: set[str]) -> tuple[ModeratedLine, ...]:
+    rows = session.exec(
+        select(ModeratedRating)
+        .where(ModeratedRating.review_id == review.id)
+        .order_by(col(ModeratedRating.ref))
+    )
+    return tuple(
+        ModeratedLine(
+            ref=row.ref, value=row.value, rationale=row.rationale, cited_evidence=tuple(row.cited_evidence)
+        )
+        for row in rows
+        if row.ref in refs  # the same lines the engine scores
+    )
+
+
+def _findings(session: Session, review: Review) -> tuple[FindingItem, ...]:
+    rows = session.exec(
+        select(Finding).where(Finding.review_id == review.id).order_by(col(Finding.position), col(Finding.id))
+    )
+    return tuple(
+        FindingItem(
+            id=row.id or 0,
+            kind=row.kind,
+            domain_key=row.domain_key,
+            stage=row.stage,
+            text=row.text,
+            cited_evidence=tuple(row.cited_evidence),
+            position=row.position,
+        )
+        for row in rows
+    )
+
+
+def _recommendations(session: Session, review: Review) -> tuple[RecommendationItem, ...]:
+    rows = session.exec(
+        select(Recommendation)
+        .where(Recommendation.review_id == review.id)
+        .order_by(col(Recommendation.number), col(Recommendation.id))
+    )
+    return tuple(
+        RecommendationItem(
+            id=row.id or 0,
+            number=row.number,
+            text=row.text,
+            domain_key=row.domain_key,
+            owner_organisation_ids=tuple(row.owner_organisation_ids),
+            priority=row.priority,
+            target_date=row.target_date,
+        )
+        for row in rows
+    )
+
+
+def _actions(session: Session, review: Review) -> tuple[ActionInfo, ...]:
+    rows = session.exec(
+        select(ActionItem).where(ActionItem.review_id == review.id).order_by(col(ActionItem.id))
+    ).all()
+    latest: dict[int, str] = {}
+    if rows:
+        notes = session.exec(
+            select(ActionNote.action_item_id, ActionNote.note)
+            .join(ActionItem, col(ActionItem.id) == ActionNote.action_item_id)
+            .where(ActionItem.review_id == review.id)
+            .order_by(col(ActionNote.created_at), col(ActionNote.id))
+        )
+        for action_id, note in notes:
+            latest[action_id] = note  # later notes replace earlier ones
+    return tuple(
+        ActionInfo(
+            id=row.id or 0,
+            recommendation_id=row.recommendation_id,
+            text=row.text,
+            owner_organisation_id=row.owner_organisation_id,
+            status=row.status,
+            due_date=row.due_date,
+            latest_note=latest.get(row.id or 0, ""),
+        )
+        for row in rows
+    )
+
+
+def _indicators(session: Session, review: Review) -> tuple[IndicatorFigure, ...]:
+    rows = session.exec(
+        select(IndicatorValue)
+        .where(IndicatorValue.review_id == review.id)
+        .order_by(col(IndicatorValue.indicator_key))
+    )
+    return tuple(
+        IndicatorFigure(
+            key=row.indicator_key,
+            value=row.value,
+            period=row.period,
+            source=row.source,
+            england=row.england,
+            similar_areas=row.similar_areas,
+            note=row.note,
+        )
+        for row in rows
+    )
