@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from app.accounts.access import ReviewScope
 from app.accounts.models import Membership, User
@@ -256,6 +256,12 @@ def save_rating(
     )
     touch(session, review)
     return rating
+
+
+def own_rating(session: Session, *, scope: ReviewScope, ref: str) -> Rating | None:
+    """The caller's own rating of one line, if they have given one."""
+    assert scope.review.id is not None and scope.user.id is not None
+    return _own_rating(session, scope.review.id, ref, scope.user.id)
 
 
 def own_ratings(session: Session, *, scope: ReviewScope) -> list[Rating]:
@@ -707,7 +713,7 @@ def current_moderated(session: Session, *, review: Review, ref: str) -> Moderate
 def _stale(framework: Framework, row: ModeratedRating, names: dict[int, str]) -> Conflict:
     state = _moderated_state(framework, row, names)
     return Conflict(
-        f"changed by {state.updated_by} at {when_text(state.updated_at)} since you loaded it: "
+        f"{row.ref} was changed by {state.updated_by} at {when_text(state.updated_at)} since you loaded it: "
         f"it is now {state.value} ({state.label}), version {state.version}. "
         "Check their rating, then save yours again if it should replace it",
         field="version",
@@ -1036,10 +1042,3 @@ def rating_profile(framework: Framework, scores: ReviewScores) -> Profile | None
             moderated=[None if line.moderated is None else float(line.moderated) for line in scores.lines],
         )
     return None
-
-
-def rated_count(session: Session, *, review: Review, group: str) -> int:
-    """How many ratings the group has given in this review."""
-    return session.exec(
-        select(func.count()).select_from(Rating).where(Rating.review_id == review.id, Rating.group == group)
-    ).one()

@@ -118,3 +118,41 @@ def set_closed(review: Review, closed: bool = True) -> None:
         assert row is not None
         row.self_assessment_closed = closed
         s.add(row)
+
+
+def rate_as(user: User, review: Review, ref: str, value: int, **fields: object) -> None:
+    """Store a rating through the service, as `user` would through the API."""
+    from app.accounts.access import authorize
+    from app.accounts.permissions import Action
+    from app.ratings import service
+
+    with session_scope() as s:
+        member = s.get(User, user.id)
+        assert member is not None
+        try:
+            scope = authorize(s, member, review.id, Action.rate_self)
+        except Exception:
+            scope = authorize(s, member, review.id, Action.rate_team)
+        service.save_rating(s, scope=scope, ref=ref, value=value, **fields)  # type: ignore[arg-type]
+
+
+def moderate_as(user: User, review: Review, ref: str, value: int, rationale: str, cited: list[str]) -> None:
+    """Store a moderated rating through the service, as the lead would."""
+    from app.accounts.access import authorize
+    from app.accounts.permissions import Action
+    from app.ratings import service
+
+    with session_scope() as s:
+        member = s.get(User, user.id)
+        assert member is not None
+        scope = authorize(s, member, review.id, Action.moderate)
+        current = service.current_moderated(s, review=scope.review, ref=ref)
+        service.moderate(
+            s,
+            scope=scope,
+            ref=ref,
+            value=value,
+            rationale=rationale,
+            cited_evidence=cited,
+            expected_version=current.version if current else None,
+        )
