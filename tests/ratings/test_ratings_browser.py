@@ -154,3 +154,18 @@ def test_team_pages_at_tablet_width(db, live_server, page):
     page.goto(f"{live_server}/reviews/{c.review.id}/scores")
     expect(page.get_by_role("heading", name="Results", exact=True)).to_be_visible()
     page.screenshot(path=f"{SHOTS}/ratings-results.png", full_page=True)
+
+
+def test_a_save_made_without_a_connection_is_kept_and_sent_when_it_returns(db, live_server, page):
+    c = cast("peer-challenge")
+    path = f"/reviews/{c.review.id}/self-assessment"
+    sign_in(page, live_server, c.nhs_leader, path)
+    page.context.set_offline(True)
+    page.locator("label[for='PC1-value-3']").click()
+    expect(page.locator("#PC1-status")).to_contain_text("no connection")
+    with session_scope() as s:
+        assert s.exec(select(Rating)).all() == []
+    page.context.set_offline(False)
+    expect(page.locator("#PC1-status")).to_contain_text("Saved", timeout=15_000)
+    with session_scope() as s:
+        assert [(r.ref, r.value) for r in s.exec(select(Rating)).all()] == [("PC1", 3)]

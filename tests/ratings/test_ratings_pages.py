@@ -280,3 +280,41 @@ async def test_pages_need_a_signed_in_member(client):
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/sign-in")
     await signed_in(client, c.outsider)
     assert (await client.get(page(c.review, "/ratings"))).status_code == 404
+
+
+async def test_every_page_renders_for_a_narrative_framework(client):
+    c = cast("narrative-review")
+    from app.frameworks.service import get_framework
+
+    with session_scope() as s:
+        ref = get_framework(s, "narrative-review", "1.0").refs()[0]
+    await signed_in(client, c.nhs_leader)
+    questionnaire = await client.get(page(c.review, "/self-assessment"))
+    assert questionnaire.status_code == 200 and "nothing to fill in here" in questionnaire.text
+    await signed_in(client, c.lead)
+    for tail in ("/ratings", f"/ratings/{ref}/rate", f"/moderation/{ref}", "/scores"):
+        response = await client.get(page(c.review, tail))
+        assert response.status_code == 200, tail
+        assert "narrative framework" in response.text, tail
+    assert "Set the moderated rating" not in (await client.get(page(c.review, f"/moderation/{ref}"))).text
+
+
+async def test_the_main_framework_draws_the_radar_by_domain(client):
+    c = cast("local-system-review")
+    from app.frameworks.service import get_framework
+
+    with session_scope() as s:
+        framework = get_framework(s, "local-system-review", "1.0")
+    for domain in framework.domains:
+        ref = domain.lines[0].ref
+        await client.put(
+            f"/api/v1/reviews/{c.review.id}/ratings/{ref}", json={"value": 3}, headers=auth(c.council_leader)
+        )
+    await signed_in(client, c.lead)
+    html = (await client.get(page(c.review, "/ratings"))).text
+    assert "Self-assessment and moderated ratings by domain" in html
+    assert all(domain.name.replace("'", "&#39;") in html for domain in framework.domains)
+    questionnaire_lines = len(framework.refs())
+    await signed_in(client, c.nhs_leader)
+    html = (await client.get(page(c.review, "/self-assessment"))).text
+    assert f"0</strong> of {questionnaire_lines} lines rated" in html
