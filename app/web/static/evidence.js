@@ -331,10 +331,13 @@
       }
     }
 
+    var backOnline = false; // the connection returned while a doomed attempt was in flight
+
     function retryLater(reason) {
       busy(false);
       attempts += 1;
-      var seconds = Math.min(30, Math.pow(2, attempts));
+      var seconds = backOnline ? 1 : Math.min(30, Math.pow(2, attempts));
+      backOnline = false;
       setStatus("Not saved yet: " + reason + " Your evidence is kept on this device and will be sent again in " +
         seconds + " seconds.", true, true);
       window.clearTimeout(retryTimer);
@@ -398,7 +401,8 @@
       send();
     });
     window.addEventListener("online", function () {
-      if (retryTimer && !sending) send();
+      if (sending) backOnline = true;
+      else if (retryTimer) send();
     });
   }
 
