@@ -10,10 +10,10 @@ as history. Every write is audited and marks the review's content as changed.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -21,7 +21,7 @@ from app.accounts.access import ReviewScope
 from app.accounts.models import User
 from app.accounts.permissions import Role
 from app.core import audit
-from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.errors import Conflict, Forbidden, Invalid, InvalidMany, NotFound
 from app.core.models_base import aware
 from app.core.text import render_markdown
 from app.core.timeutil import utcnow
@@ -76,7 +76,48 @@ def _text(value: str | None, *, field: str, what: str) -> str:
     return text
 
 
+ASK = {
+    "kind": "choose whether it is a strength or an area for improvement",
+    "priority": "choose a priority: high, medium or low",
+    "status": "choose a status: not started, in progress, done or blocked",
+}
+
+T = TypeVar("T")
+
+
+class _Checks:
+    """Runs several checks and reports every problem at once, so a form can show them all."""
+
+    def __init__(self) -> None:
+        self.problems: list[dict[str, str]] = []
+
+    def run(self, check: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        try:
+            return check(*args, **kwargs)
+        except InvalidMany as exc:
+            self.problems.extend({"field": str(e["field"]), "message": str(e["message"])} for e in exc.errors)
+        except Invalid as exc:
+            self.problems.append({"field": exc.field or "", "message": exc.message})
+        return None
+
+    def add(self, field: str, message: str) -> None:
+        self.problems.append({"field": field, "message": message})
+
+    def failed(self, field: str) -> bool:
+        return any(p["field"] == field for p in self.problems)
+
+    def done(self) -> None:
+        """Raise Invalid for one problem, InvalidMany (naming every field) for several."""
+        if len(self.problems) == 1:
+            raise Invalid(self.problems[0]["message"], field=self.problems[0]["field"])
+        if self.problems:
+            detail = "; ".join(f"{p['field']}: {p['message']}" for p in self.problems)
+            raise InvalidMany(detail, errors=list(self.problems))  # type: ignore[arg-type]
+
+
 def _choice(value: str | None, allowed: Sequence[str], *, field: str) -> str:
+    if not value and field in ASK:
+        raise Invalid(ASK[field], field=field)
     if value not in allowed:
         raise Invalid(f"must be one of {', '.join(allowed)}", field=field)
     return value
@@ -319,15 +360,23 @@ def get_finding(session: Session, *, review: Review, finding_id: int) -> Finding
 
 
 def _check_finding(session: Session, review: Review, fw: Framework, values: dict[str, Any]) -> dict[str, Any]:
+    # In the order the form asks, so the error summary reads top to bottom.
+    checks = _Checks()
+    kind = checks.run(_choice, values.get("kind"), FINDING_KINDS, field="kind")
+    domain_key = checks.run(_domain, fw, values.get("domain_key"))
+    stage = checks.run(_stage, fw, values.get("stage"))
+    if not (checks.failed("domain_key") or checks.failed("stage") or domain_key or stage):
+        checks.add("domain_key", "choose a domain, a pathway stage or both")
     clean = {
-        "kind": _choice(values.get("kind"), FINDING_KINDS, field="kind"),
-        "domain_key": _domain(fw, values.get("domain_key")),
-        "stage": _stage(fw, values.get("stage")),
-        "text": _text(values.get("text"), field="text", what="the text of the finding"),
-        "cited_evidence": check_cited_evidence(session, review, values.get("cited_evidence") or []),
+        "kind": kind,
+        "domain_key": domain_key,
+        "stage": stage,
+        "text": checks.run(_text, values.get("text"), field="text", what="the text of the finding"),
+        "cited_evidence": checks.run(
+            check_cited_evidence, session, review, values.get("cited_evidence") or []
+        ),
     }
-    if not clean["domain_key"] and not clean["stage"]:
-        raise Invalid("choose a domain, a pathway stage or both", field="domain_key")
+    checks.done()
     return clean
 
 
@@ -583,16 +632,16 @@ def create_recommendation(
     """Add a recommendation, numbered last unless `number` places it (the rest renumber)."""
     ensure_writable(review)
     fw = review_framework(session, review)
-    rec = Recommendation(
-        review_id=review.id,
-        number=0,
-        text=_text(text, field="text", what="the recommendation"),
-        domain_key=_domain(fw, domain_key),
-        owner_organisation_ids=_check_owners(session, review, owner_organisation_ids),
-        priority=_choice(priority, PRIORITIES, field="priority"),
-        target_date=_not_past(target_date, field="target_date"),
-        created_by_id=user_id,
-    )
+    checks = _Checks()
+    clean = {
+        "text": checks.run(_text, text, field="text", what="the recommendation"),
+        "owner_organisation_ids": checks.run(_check_owners, session, review, owner_organisation_ids),
+        "priority": checks.run(_choice, priority, PRIORITIES, field="priority"),
+        "target_date": checks.run(_not_past, target_date, field="target_date"),
+        "domain_key": checks.run(_domain, fw, domain_key),
+    }
+    checks.done()
+    rec = Recommendation(review_id=review.id, number=0, created_by_id=user_id, **clean)
     _lock_review(session, review)
     existing = list_recommendations(session, review=review)
     session.add(rec)
@@ -622,17 +671,19 @@ def update_recommendation(
     _lock_review(session, review)
     rec = get_recommendation(session, review=review, recommendation_id=recommendation_id)
     before = audit.snapshot(rec)
-    if "text" in changes:
-        rec.text = _text(changes["text"], field="text", what="the recommendation")
-    if "domain_key" in changes:
-        rec.domain_key = _domain(fw, changes["domain_key"])
-    if "owner_organisation_ids" in changes:
-        rec.owner_organisation_ids = _check_owners(session, review, changes["owner_organisation_ids"])
-    if "priority" in changes:
-        rec.priority = _choice(changes["priority"], PRIORITIES, field="priority")
-    # A target already set may lie in the past by now; only a new date has to be in the future.
-    if "target_date" in changes and changes["target_date"] != rec.target_date:
-        rec.target_date = _not_past(changes["target_date"], field="target_date")
+    checks = _Checks()
+    checkers: dict[str, Callable[[Any], Any]] = {
+        "text": lambda v: _text(v, field="text", what="the recommendation"),
+        "owner_organisation_ids": lambda v: _check_owners(session, review, v),
+        "priority": lambda v: _choice(v, PRIORITIES, field="priority"),
+        # A target already set may lie in the past by now; only a new date has to be in the future.
+        "target_date": lambda v: v if v == rec.target_date else _not_past(v, field="target_date"),
+        "domain_key": lambda v: _domain(fw, v),
+    }
+    clean = {name: checks.run(check, changes[name]) for name, check in checkers.items() if name in changes}
+    checks.done()
+    for name, value in clean.items():
+        setattr(rec, name, value)
     if changes.get("number") is not None:
         _renumber(
             session,
@@ -766,7 +817,8 @@ def create_action(
     on their role and organisation."""
     review = scope.review
     _plan_open(review)
-    rec = _check_recommendation(session, review, recommendation_id)
+    checks = _Checks()
+    rec = checks.run(_check_recommendation, session, review, recommendation_id)
     if owner_organisation_id is None:
         own = _acting_organisation(scope)
         if own is not None:
@@ -774,17 +826,22 @@ def create_action(
         elif rec is not None and len(rec.owner_organisation_ids) == 1:
             owner_organisation_id = rec.owner_organisation_ids[0]
     if owner_organisation_id is None:
-        raise Invalid("choose the organisation that owns this action", field="owner_organisation_id")
-    _check_organisation(session, review, owner_organisation_id, field="owner_organisation_id")
+        checks.add("owner_organisation_id", "choose the organisation that owns this action")
+    else:
+        checks.run(_check_organisation, session, review, owner_organisation_id, field="owner_organisation_id")
+    clean = {
+        "text": checks.run(_text, text or (rec.text if rec else ""), field="text", what="the action"),
+        "status": checks.run(_choice, status, ACTION_STATUSES, field="status"),
+        "due_date": checks.run(_not_past, due_date, field="due_date"),
+    }
+    checks.done()
     _check_own(scope, owner_organisation_id)
     action = ActionItem(
         review_id=review.id,
         recommendation_id=rec.id if rec else None,
-        text=_text(text or (rec.text if rec else ""), field="text", what="the action"),
         owner_organisation_id=owner_organisation_id,
-        status=_choice(status, ACTION_STATUSES, field="status"),
-        due_date=_not_past(due_date, field="due_date"),
         created_by_id=scope.user.id,
+        **clean,
     )
     session.add(action)
     session.flush()
@@ -804,22 +861,32 @@ def update_action(
     action = get_action(session, review=review, action_id=action_id)
     _check_own(scope, action.owner_organisation_id)
     before = audit.snapshot(action)
-    if "text" in changes:
-        action.text = _text(changes["text"], field="text", what="the action")
-    if "recommendation_id" in changes:
-        rec = _check_recommendation(session, review, changes["recommendation_id"])
-        action.recommendation_id = rec.id if rec else None
-    if "owner_organisation_id" in changes:
-        owner = changes["owner_organisation_id"]
-        if owner is None:
+    checks = _Checks()
+
+    def owner(value: int | None) -> int:
+        if value is None:
             raise Invalid("choose the organisation that owns this action", field="owner_organisation_id")
-        _check_organisation(session, review, owner, field="owner_organisation_id")
-        _check_own(scope, owner)  # a self-assessor cannot hand an action to another organisation
-        action.owner_organisation_id = owner
-    if "status" in changes:
-        action.status = _choice(changes["status"], ACTION_STATUSES, field="status")
-    if "due_date" in changes and changes["due_date"] != action.due_date:
-        action.due_date = _not_past(changes["due_date"], field="due_date")
+        _check_organisation(session, review, value, field="owner_organisation_id")
+        return value
+
+    def recommendation(value: int | None) -> int | None:
+        rec = _check_recommendation(session, review, value)
+        return rec.id if rec else None
+
+    checkers: dict[str, Callable[[Any], Any]] = {
+        "text": lambda v: _text(v, field="text", what="the action"),
+        "recommendation_id": recommendation,
+        "owner_organisation_id": owner,
+        "status": lambda v: _choice(v, ACTION_STATUSES, field="status"),
+        "due_date": lambda v: v if v == action.due_date else _not_past(v, field="due_date"),
+    }
+    clean = {name: checks.run(check, changes[name]) for name, check in checkers.items() if name in changes}
+    checks.done()
+    if "owner_organisation_id" in clean:
+        # A self-assessor cannot hand their organisation's action to another organisation.
+        _check_own(scope, clean["owner_organisation_id"])
+    for name, value in clean.items():
+        setattr(action, name, value)
     _changed(session, review, action, before)
     if audit.diff(before, audit.snapshot(action)):
         _record(
@@ -842,12 +909,13 @@ def add_action_note(
     _plan_open(review)
     action = get_action(session, review=review, action_id=action_id)
     _check_own(scope, action.owner_organisation_id)
-    entry = ActionNote(
-        action_item_id=action.id,
-        note=_text(note, field="note", what="a progress note"),
-        status=_choice(status, ACTION_STATUSES, field="status"),
-        created_by_id=scope.user.id,
-    )
+    checks = _Checks()
+    clean = {
+        "note": checks.run(_text, note, field="note", what="what has happened since the last update"),
+        "status": checks.run(_choice, status, ACTION_STATUSES, field="status"),
+    }
+    checks.done()
+    entry = ActionNote(action_item_id=action.id, created_by_id=scope.user.id, **clean)
     session.add(entry)
     session.flush()
     audit.record(

@@ -22,7 +22,7 @@ from app.accounts.access import ReviewScope
 from app.accounts.deps import review_scope
 from app.accounts.permissions import Action, Role
 from app.core.deps import SessionDep
-from app.core.errors import Conflict, Invalid
+from app.core.errors import Conflict, Invalid, InvalidMany
 from app.core.text import plain_excerpt, render_markdown
 from app.findings import service
 from app.findings.models import ACTION_STATUSES, FINDING_KINDS, PRIORITIES
@@ -106,6 +106,11 @@ def _attempt(session: Session, problems: Problems, call: Callable[[], Any]) -> A
     app's error page."""
     try:
         return call()
+    except InvalidMany as exc:
+        session.rollback()
+        for error in exc.errors:
+            problems.add(str(error.get("field") or ""), str(error.get("message") or ""))
+        return None
     except (Invalid, Conflict) as exc:
         session.rollback()
         problems.add(exc.field, exc.message)

@@ -246,3 +246,15 @@ async def test_every_write_is_audited_with_the_acting_user(client, db):
     assert rows[2][3]["text"] == ["Second", "Second, edited"]
     assert rows[3][3] == {"position": [2, 1]}
     assert rows[4][3]["text"] == ["First", None]
+
+
+async def test_every_problem_is_reported_at_once(client, db):
+    team = make_team()
+    response = await add(client, team, kind="", domain_key="", stage="", text="", cited_evidence=["nope"])
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["kind", "domain_key", "text", "cited_evidence"]
+    assert (
+        response.json()["errors"][0]["message"]
+        == "choose whether it is a strength or an area for improvement"
+    )
+    assert count_findings() == 0

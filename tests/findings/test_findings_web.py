@@ -93,6 +93,10 @@ async def test_a_refused_finding_comes_back_with_the_error_summary_and_what_was_
     assert response.status_code == 422
     assert "There is a problem" in response.text
     assert 'href="#domain_key"' in response.text
+    everything_missing = await lead.post(f"/reviews/{team.review.id}/findings/new", {"kind": "", "text": ""})
+    for field in ("kind", "text", "domain_key"):
+        assert f'href="#{field}"' in everything_missing.text
+    assert "Choose whether it is a strength or an area for improvement" in everything_missing.text
     assert 'aria-describedby="domain_key-hint domain_key-error"' in response.text
     assert "Carers feel listened to." in response.text
     assert stored(Finding) == []
