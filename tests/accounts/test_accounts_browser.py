@@ -120,3 +120,49 @@ def test_account_page_creates_a_token_at_tablet_width(db, live_server, page):
     page.screenshot(path=f"{SHOTS}/accounts-token-created.png", full_page=True)
     # Nothing spills sideways at tablet width.
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
+
+
+def test_admin_creates_and_deactivates_a_user(db, live_server, page):
+    admin = make_user(admin=True, name="Ada Admin")
+    _sign_in(page, live_server, admin.email, PASSWORD, next_path="/admin/users")
+    page.wait_for_url(f"{live_server}/admin/users")
+    page.get_by_label("Email address").fill("carol@example.org")
+    page.get_by_label("Name", exact=True).fill("Carol Lead")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Create user").click()
+    assert "must be at least 10 characters" in page.locator("#error-summary").inner_text()
+    page.screenshot(path=f"{SHOTS}/accounts-users-error.png", full_page=True)
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Create user").click()
+    assert page.get_by_role("status").inner_text().startswith("The account has been created")
+    page.get_by_role("button", name="Deactivate Carol Lead").click()
+    assert page.get_by_role("row", name=re.compile("Carol Lead")).get_by_text("Deactivated").is_visible()
+    page.screenshot(path=f"{SHOTS}/accounts-users.png", full_page=True)
+
+
+def test_lead_reads_and_filters_the_audit_trail(db, live_server, page):
+    from app.core import audit
+    from app.core.db import session_scope
+    from tests.factories import add_member
+
+    review = make_review(status="fieldwork", title="Review of Westshire")
+    lead = add_member(review, "lead")
+    reviewer = add_member(review, "reviewer")
+    with session_scope() as s:
+        for n, (entity, who) in enumerate([("evidence", reviewer), ("rating", lead), ("evidence", reviewer)]):
+            audit.record(
+                s, user_id=who.id, review_id=review.id, entity=entity, entity_id=n + 1, action="update",
+                before={"title": "Discharge meeting notes", "polarity": "context"},
+                after={"title": "Discharge meeting notes (checked)", "polarity": "concern"},
+            )  # fmt: skip
+    _sign_in(page, live_server, lead.email, PASSWORD, next_path=f"/reviews/{review.id}/audit")
+    page.wait_for_url(f"{live_server}/reviews/{review.id}/audit")
+    assert page.get_by_role("link", name="Audit trail").get_attribute("aria-current") == "page"
+    assert page.locator("tbody tr").count() == 4  # three changes and the review's creation
+    page.get_by_label("Kind of record").select_option("evidence")
+    page.get_by_label("Changed by").select_option(str(reviewer.id))
+    page.get_by_role("button", name="Show changes").click()
+    assert page.locator("tbody tr").count() == 2
+    assert "Showing changes 1 to 2 of 2" in page.locator("main").inner_text()
+    page.screenshot(path=f"{SHOTS}/accounts-audit.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
