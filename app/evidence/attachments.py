@@ -261,13 +261,18 @@ def add_attachment(
 
 
 def list_attachments(
-    session: Session, *, review: Review, evidence_id: str, see_deleted: bool = False
+    session: Session,
+    *,
+    review: Review,
+    evidence_id: str,
+    see_deleted: bool = False,
+    include_deleted_files: bool = False,
 ) -> list[Attachment]:
-    """The files attached to one evidence item, oldest first. `see_deleted` (the lead) also
-    shows deleted files and the files of deleted evidence."""
+    """The files attached to one evidence item, oldest first. `see_deleted` (the lead) reaches
+    the files of deleted evidence; `include_deleted_files` also lists removed files."""
     evidence = _evidence(session, review, evidence_id, see_deleted=see_deleted)
     query = select(Attachment).where(Attachment.evidence_id == evidence.id)
-    if not see_deleted:
+    if not include_deleted_files:
         query = query.where(col(Attachment.deleted_at).is_(None))
     return list(session.exec(query.order_by(col(Attachment.uploaded_at), col(Attachment.id))))
 

@@ -69,7 +69,11 @@ def list_attachments(
     if include_deleted and not sees_deleted(scope):
         raise Forbidden("only the review lead can see deleted files", field="include_deleted")
     found = attachments.list_attachments(
-        session, review=scope.review, evidence_id=evidence_id, see_deleted=include_deleted
+        session,
+        review=scope.review,
+        evidence_id=evidence_id,
+        see_deleted=sees_deleted(scope),
+        include_deleted_files=include_deleted,
     )
     return [AttachmentPublic.of(a, review_id=scope.review.id or 0) for a in found]
 

@@ -191,6 +191,8 @@ async def test_deleting_the_evidence_hides_its_files_from_all_but_the_lead(clien
     ).status_code == 204
     assert (await client.get(created["url"], headers=auth(reviewer))).status_code == 404
     assert (await client.get(files_url(review.id, item.id), headers=auth(reviewer))).status_code == 404
+    lead_list = await client.get(files_url(review.id, item.id), headers=auth(lead))
+    assert [a["id"] for a in lead_list.json()] == [created["id"]]
     lead_download = await client.get(created["url"], headers=auth(lead))
     assert lead_download.status_code == 200
     assert lead_download.content == b"# Notes\n"
