@@ -420,9 +420,11 @@ def _choose_id(review: Review, row: _Row) -> None:
         row.problems.append(("id", exc.message))
 
 
-def _to_input(row: _Row, names: _Names, existing: Evidence | None) -> EvidenceBase | None:
+def _to_input(row: _Row, names: _Names, existing: Evidence | None) -> EvidenceBase:
     """The row as the API's input, with names turned into keys and ids. Values that match no
-    name pass through unchanged, so the service's own message reports them."""
+    name pass through unchanged, so the service's own message reports them; cells that cannot
+    be read at all (a date that is not one, an unknown partner) are noted on the row and left
+    out, so the service still checks the rest of it."""
     raw = row.raw
 
     def one(field_name: str, lookup: dict[str, str]) -> str:
@@ -462,8 +464,6 @@ def _to_input(row: _Row, names: _Names, existing: Evidence | None) -> EvidenceBa
             row.problems.append(("collected_on", str(exc)))
 
     collected_by = _collector(row, names, existing)
-    if row.problems:
-        return None
     return EvidenceBase(
         title=raw.get("title", ""),
         narrative=raw.get("narrative", ""),
@@ -523,14 +523,19 @@ def _check(
         row.problems.append(("id", "this evidence has been deleted; the review lead can restore it first"))
         return
     assert row.data is not None
+    found: list[tuple[str, str]] = []
     try:
         row.content = evidence_service.check_evidence(rules, row.data, actor_id=actor_id, existing=existing)
     except InvalidMany as exc:
-        row.problems.extend((str(e.get("field", "")), str(e.get("message", ""))) for e in exc.errors)
-        return
+        found = [(str(e.get("field", "")), str(e.get("message", ""))) for e in exc.errors]
     except Invalid as exc:
-        row.problems.append((exc.field or "", exc.message))
+        found = [(exc.field or "", exc.message)]
+    # A cell that could not be read is already reported; the service saw it as empty.
+    already = {name for name, _ in row.problems}
+    row.problems.extend(problem for problem in found if problem[0] not in already)
+    if row.problems:
         return
+    assert row.content is not None
     if existing is None:
         row.outcome = "created"
     elif row.content.digest() == existing.content_hash:
@@ -620,8 +625,6 @@ def import_file(
             continue
         stored = existing.get(row.evidence_id)
         row.data = _to_input(row, names, stored)
-        if row.data is None:
-            continue
         earlier = first_with_id.get(row.evidence_id)
         if earlier is not None:
             if earlier.raw == row.raw:
@@ -710,7 +713,8 @@ def _report(
             message=message,
         )
         for row in rows
-        for name, message in row.problems
+        # Left to right, as the person reads their spreadsheet; fields without a column last.
+        for name, message in sorted(row.problems, key=lambda p: columns.get(p[0], len(headers)))
     ]
     counts = {
         outcome: sum(1 for r in rows if r.outcome == outcome and not r.problems)

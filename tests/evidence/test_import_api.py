@@ -217,6 +217,21 @@ async def test_a_dry_run_reports_every_bad_row_and_stores_nothing(client, site) 
     assert counts() == before
 
 
+async def test_every_problem_of_a_row_is_reported_together(client, site) -> None:
+    row = list(GOOD_ROWS[0])
+    row[2], row[6], row[8] = "ZZ9", "yesterday", "Nowhere Council"
+    report = (
+        await post_import(client, site, csv_bytes(THEIR_HEADERS, [row]), mapping=THEIR_MAPPING, dry_run=True)
+    ).json()
+    # Left to right as the spreadsheet reads: KLOE, then Date, then Organisation.
+    assert [(p["row"], p["column"]) for p in report["problems"]] == [
+        (2, "KLOE"),
+        (2, "Date"),
+        (2, "Organisation"),
+    ]
+    assert "'Nowhere Council' is not a partner organisation" in report["problems"][2]["message"]
+
+
 async def test_a_real_run_with_one_bad_row_stores_nothing(client, site) -> None:
     rows = [list(r) for r in GOOD_ROWS]
     rows[1][2] = "SV1; NOPE1"
