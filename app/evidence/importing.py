@@ -376,10 +376,11 @@ class _Names:
         for user_id, name in rules.team.items():
             people.setdefault(" ".join(name.lower().split()), []).append(user_id)
         if rules.team:
-            for user_id, email in session.exec(
+            for member_id, email in session.exec(
                 select(User.id, User.email).where(col(User.id).in_(rules.team))
             ):
-                people.setdefault(email.lower(), []).append(user_id)
+                if member_id is not None:
+                    people.setdefault(email.lower(), []).append(member_id)
         return cls(
             categories=keyed(fw.evidence_categories),
             sources=keyed(fw.source_types),
