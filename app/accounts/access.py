@@ -47,7 +47,13 @@ def authorize(session: Session, user: User, review_id: int, action: Action) -> R
         return scope
     if scope.published and scope.can(Action.read_review) and _role_could_before(scope, action):
         raise ReadOnly("this review is published and can no longer be changed")
+    if action is Action.write_action_plan and not scope.published and _role_could_after(scope, action):
+        raise Forbidden("the action plan opens once the review is published")
     raise Forbidden(f"your role in this review does not allow this ({action.value})")
+
+
+def _role_could_after(scope: ReviewScope, action: Action) -> bool:
+    return allows(scope.role, action, published=True, is_admin=scope.user.is_admin)
 
 
 def _role_could_before(scope: ReviewScope, action: Action) -> bool:
