@@ -13,6 +13,7 @@ from sqlmodel import select
 from app.accounts.models import AuditEvent
 from app.core.db import session_scope
 from app.evidence.models import (
+    Attachment,
     Evidence,
     EvidenceLine,
     EvidenceOrganisation,
@@ -24,7 +25,15 @@ from tests.factories import add_member, add_organisation, auth, evidence_fields,
 
 pytestmark = pytest.mark.anyio
 
-EVIDENCE_TABLES = (Evidence, EvidenceLine, EvidenceStage, EvidenceOrganisation, EvidenceVersion, AuditEvent)
+EVIDENCE_TABLES = (
+    Evidence,
+    EvidenceLine,
+    EvidenceStage,
+    EvidenceOrganisation,
+    EvidenceVersion,
+    Attachment,
+    AuditEvent,
+)
 
 
 def url(review: Review, evidence_id: str = "", suffix: str = "") -> str:
@@ -84,7 +93,7 @@ async def test_put_three_times_stores_one_item_one_version_one_audit_row(client,
     assert item["lines"][0]["domain_key"] == "shared-vision" and item["lines"][0]["question"]
     assert item["tags"] == ["bed meeting", "flow"]
     assert item["collected_by"]["id"] == reviewer.id
-    assert item["collected_on"] == dt.date.today().isoformat() or item["collected_on"]
+    assert item["collected_on"] == dt.datetime.now(dt.UTC).date().isoformat()  # defaults to today
     counts = row_counts()
     assert counts["Evidence"] == 1 and counts["EvidenceVersion"] == 0 and counts["EvidenceLine"] == 2
     assert [e.action for e in evidence_audit(eid)] == ["create"]
@@ -174,6 +183,19 @@ async def test_stale_if_match_is_refused_and_nothing_changes(client, team):
         headers={**auth(reviewer), "If-Match": '"v2"'},
     )
     assert fresh.status_code == 200 and fresh.headers["etag"] == '"v3"'
+
+
+async def test_if_match_must_name_a_version(client, team):
+    review, reviewer = team["review"], team["reviewer"]
+    item = make_evidence(review, reviewer)
+    response = await client.put(
+        url(review, item.id),
+        json=evidence_fields(review, title="Changed"),
+        headers={**auth(reviewer), "If-Match": "yesterday"},
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "If-Match"
+    read = await client.get(url(review, item.id), headers=auth(reviewer))
+    assert read.json()["title"] != "Changed" and read.headers["etag"] == '"v1"'
 
 
 async def test_retry_of_a_stored_write_with_its_old_if_match_succeeds(client, team):

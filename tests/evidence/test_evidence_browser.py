@@ -36,6 +36,12 @@ def count_evidence() -> int:
         return s.exec(select(func.count()).select_from(Evidence)).one()
 
 
+@pytest.fixture(autouse=True)
+def patient(page):  # type: ignore[no-untyped-def]
+    # The machine may be busy running other suites: allow slow steps, never flaky ones.
+    page.set_default_timeout(30_000)
+
+
 @pytest.fixture
 def fieldwork(db):  # type: ignore[no-untyped-def]
     review = make_review(status="fieldwork", title="Review of Northshire")

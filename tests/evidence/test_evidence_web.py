@@ -267,6 +267,11 @@ async def test_list_page_filters_and_pages(client, team):
     assert "Only concern" in by_org.text and "Strength 01" not in by_org.text
     paged = await client.get(f"/reviews/{review.id}/evidence?polarity=strength&page=2")
     assert "polarity=strength" in paged.text  # the filters stay in the page links
+    # A stale link naming a line the framework lacks: say so, and list everything.
+    stale = await client.get(f"/reviews/{review.id}/evidence?ref=ZZ9")
+    assert stale.status_code == 200
+    assert "There is a problem" in stale.text and "ZZ9" in stale.text
+    assert "of 27 items" in stale.text
 
 
 async def test_hostile_narrative_is_harmless_on_every_page(client, team):
