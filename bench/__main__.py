@@ -286,9 +286,8 @@ def print_table(report: dict[str, Any]) -> None:
     print()
     print("Targets")
     for t in report["targets"]:
-        print(
-            f"  [{'met' if t['met'] else 'MISSED'}] {t['figure']} ({t['where']}): {t['value']} (target {t['target']})"
-        )
+        mark = "met" if t["met"] else "MISSED"
+        print(f"  [{mark}] {t['figure']} ({t['where']}): {t['value']} (target {t['target']})")
     print(f"\nwhole run: {report['seconds']} s; figures in bench/results/latest.json")
 
 

@@ -42,7 +42,41 @@ ORGANISATIONS = [
     ("Healthwatch Benchshire", "healthwatch"),
 ]
 POLARITIES = ["strength", "concern", "context"]
-WORDS = ["discharge", "reablement", "care", "home", "carers", "flow", "delay", "assessment", "referral", "shared", "record", "hospital", "ward", "community", "team", "council", "funding", "pooled", "budget", "workforce", "vacancy", "training", "meeting", "governance", "plan", "outcome", "experience", "family", "home", "support", "bed", "weekend", "therapy"]
+WORDS = (
+    "discharge",
+    "reablement",
+    "care",
+    "home",
+    "carers",
+    "flow",
+    "delay",
+    "assessment",
+    "referral",
+    "shared",
+    "record",
+    "hospital",
+    "ward",
+    "community",
+    "team",
+    "council",
+    "funding",
+    "pooled",
+    "budget",
+    "workforce",
+    "vacancy",
+    "training",
+    "meeting",
+    "governance",
+    "plan",
+    "outcome",
+    "experience",
+    "family",
+    "home",
+    "support",
+    "bed",
+    "weekend",
+    "therapy",
+)
 
 
 @dataclass
