@@ -72,6 +72,7 @@ ACTION_STATUS_LABELS = {
     "blocked": "Blocked",
 }
 POSITION_WORDS = {"low": "the lower part", "middle": "the middle", "high": "the upper part"}
+PLACE_LABELS = {"low": "Lower part", "middle": "Middle", "high": "Upper part"}
 # Symbols that are in the report font, always with words beside them: colour is never the only cue.
 COMPARISON_MARKS = {"better": ("+", "Better"), "worse": ("−", "Worse"), "same": ("=", "Same")}
 
@@ -130,7 +131,8 @@ class ResultView:
     level: int | None
     percent: int | None
     band_range: str
-    position: str
+    position: str  # "the lower part" (of the band), for sentences
+    place: str  # "Lower part", for tables
     sentence: str
     limiters: tuple[str, ...] = ()
     override: str = ""
@@ -474,6 +476,7 @@ def _result(score: DomainScore | OverallScore, whole: str) -> ResultView:
             percent=None,
             band_range="",
             position="",
+            place="",
             sentence=f"No result yet: {score.reason or 'no line has a moderated rating'}.",
         )
     band = score.band
@@ -505,6 +508,7 @@ def _result(score: DomainScore | OverallScore, whole: str) -> ResultView:
         percent=score.rounded_percent,
         band_range=band_range,
         position=position,
+        place=PLACE_LABELS.get(score.band_position_word or "", "") if position else "",
         sentence=sentence,
         limiters=limiters,
         override=override,

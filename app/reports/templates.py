@@ -196,16 +196,19 @@ def render_html(
 
     `mode` is "pdf" (styles come separately, as a WeasyPrint stylesheet), "preview"
     (a page served by the app, linking `stylesheet_href`) or "html" (a file to keep,
-    with the stylesheet inlined so it stands alone).
+    with the stylesheet inlined so it stands alone). Templates name their own files
+    with `asset("logo.png")`, which gives the right address in each mode.
     """
     inline_css = None
     if mode == "html":
         # The set's own stylesheet, not user text; "</" is escaped so it cannot end the element.
         inline_css = Markup(template_set.css_text().replace("</", "<\\/"))  # noqa: S704
+    assets = stylesheet_href.rsplit("/", 1)[0] + "/" if mode == "preview" and stylesheet_href else ""
     template = environment(template_set).get_template(ENTRY_TEMPLATE)
     return template.render(
         report=context,
         mode=mode,
         stylesheet_href=stylesheet_href,
         inline_css=inline_css,
+        asset=lambda path: assets + str(path).lstrip("/"),
     )

@@ -129,7 +129,12 @@ def report_page(
             shown = service.get_job(session, review=scope.review, job_id=job)
         except NotFound:
             shown = None  # an old or mistyped link: show the page without it
-    return _page(request, session, scope, job=shown)
+    # Offer the same choices again, so "export again" is one press away.
+    form = None
+    if shown is not None:
+        chosen = ReportOptions.from_dict(shown.options)
+        form = {"format": chosen.fmt, "variant": chosen.variant, "template_set": chosen.template_set}
+    return _page(request, session, scope, job=shown, form=form)
 
 
 @router.post("/reviews/{review_id}/report")

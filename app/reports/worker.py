@@ -18,8 +18,12 @@ import atexit
 import hashlib
 import logging
 import multiprocessing
+import sys
 import threading
 import time
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -176,6 +180,26 @@ def _serve(conn: Connection) -> None:
 
 # The parent's handle on the worker --------------------------------------------------------------
 
+_main_lock = threading.Lock()
+
+
+@contextmanager
+def _without_main_module() -> Iterator[None]:
+    """Start a child that does not re-run the parent's main script.
+
+    A spawned child normally imports the parent's `__main__` again (a script, `python -m
+    bench`...), which runs any unguarded top-level code a second time. The worker needs
+    only this module, so the child is started while `__main__` is a blank module.
+    """
+    with _main_lock:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
 
 class RenderWorker:
     """One warm worker process; renders go through it one at a time."""
@@ -205,7 +229,8 @@ class RenderWorker:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         process = context.Process(target=_serve, args=(child,), name="sysreview-report-render", daemon=True)
-        process.start()
+        with _without_main_module():
+            process.start()
         child.close()
         self._process, self._conn = process, parent
 
