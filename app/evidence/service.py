@@ -246,13 +246,16 @@ def _normalise(
     if not title:
         bad("title", "enter a title")
     elif len(title) > TITLE_MAX:
-        bad("title", f"must be {TITLE_MAX} characters or fewer (it has {len(title)})")
+        bad("title", f"the title must be {TITLE_MAX} characters or fewer (it has {len(title)})")
     narrative = _text(data.narrative)
     if len(narrative) > NARRATIVE_MAX:
-        bad("narrative", f"must be {NARRATIVE_MAX:,} characters or fewer (it has {len(narrative):,})")
+        bad(
+            "narrative",
+            f"the notes must be {NARRATIVE_MAX:,} characters or fewer (they have {len(narrative):,})",
+        )
     quote = _text(data.quote)
     if len(quote) > QUOTE_MAX:
-        bad("quote", f"must be {QUOTE_MAX:,} characters or fewer (it has {len(quote):,})")
+        bad("quote", f"the quote must be {QUOTE_MAX:,} characters or fewer (it has {len(quote):,})")
 
     source_type = _choice(
         problems,
@@ -276,11 +279,12 @@ def _normalise(
             "polarity",
             "choose whether this is a strength, a concern or context"
             if not polarity
-            else f"'{data.polarity.strip()}' is not allowed; use one of: {', '.join(POLARITIES)}",
+            else f"'{data.polarity.strip()}' is not a polarity; use one of: {', '.join(POLARITIES)}",
         )
 
     refs = [ref.strip().upper() for ref in data.lines if ref.strip()]
-    unknown_refs = sorted({ref for ref in refs if ref not in set(rules.line_keys())})
+    known_refs = set(rules.line_keys())
+    unknown_refs = sorted({ref for ref in refs if ref not in known_refs})
     fw = rules.framework
     if not refs:
         bad("lines", "choose at least one line of enquiry")
