@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.config import get_settings
 from app.core.errors import DomainError
-from app.core.middleware import BodySizeLimit, SecurityHeaders
+from app.core.middleware import SECURITY_HEADERS, BodySizeLimit, SecurityHeaders
 from app.web.templating import STATIC_DIR, render
 
 log = logging.getLogger("sysreview")
@@ -107,8 +107,13 @@ def create_app() -> FastAPI:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         message = "something went wrong on our side; the error has been logged"
         if _wants_html(request):
-            return _error_page(request, 500, message)
-        return JSONResponse({"detail": message}, status_code=500)
+            response = _error_page(request, 500, message)
+        else:
+            response = JSONResponse({"detail": message}, status_code=500)
+        # Starlette answers this from outside every middleware, so the headers go on here.
+        for name, value in SECURITY_HEADERS:
+            response.headers[name.decode()] = value.decode()
+        return response
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database check")
     def healthz() -> dict[str, str]:

@@ -64,10 +64,13 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await _too_large(send, self.max_bytes)
-                return
+        headers = dict(scope.get("headers", []))
+        # Pages get a page; API clients get JSON.
+        page = not scope["path"].startswith("/api/") and b"text/html" in headers.get(b"accept", b"")
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await _too_large(send, self.max_bytes, page)
+            return
         received = 0
 
         async def limited_receive() -> Message:
@@ -82,7 +85,7 @@ class BodySizeLimit:
         try:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
-            await _too_large(send, self.max_bytes)
+            await _too_large(send, self.max_bytes, page)
 
 
 class _BodyTooLarge(BaseException):
@@ -92,13 +95,26 @@ class _BodyTooLarge(BaseException):
     pass
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"the request body is larger than the limit of {limit} bytes"}).encode()
+async def _too_large(send: Send, limit: int, page: bool) -> None:
+    message = f"the request body is larger than the limit of {limit} bytes"
+    if page:
+        body = (  # a static page: the template engine and the session are not reached
+            '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
+            "<title>Too large - sysreview</title>"
+            '<link rel="stylesheet" href="/static/site.css"></head><body><main class="container">'
+            "<h1>The file is too large</h1>"
+            f"<p>What you sent is larger than {limit / 1048576:.0f} MB, the most this service accepts.</p>"
+            "<p>Go back and choose a smaller file, or split it into parts.</p></main></body></html>"
+        ).encode()
+        content_type = b"text/html; charset=utf-8"
+    else:
+        body = json.dumps({"detail": message}).encode()
+        content_type = b"application/json"
     await send(
         {
             "type": "http.response.start",
             "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": body})

@@ -135,10 +135,22 @@ async def test_unexpected_errors_on_pages_show_a_plain_page(failing_client):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Starlette's ServerErrorMiddleware answers 500s outside SecurityHeaders (app/main.py, the lead's)",
-)
 async def test_unexpected_error_answers_carry_the_security_headers(failing_client):
     response = await failing_client.get("/test-only-boom-page", headers={"Accept": "text/html"})
     assert response.headers.get("content-security-policy") == CSP
+
+
+async def test_a_page_post_over_the_limit_gets_a_page_not_json(client):
+    from app.core.middleware import BodySizeLimit
+
+    limited = BodySizeLimit(client._transport.app, max_bytes=1000)  # type: ignore[attr-defined]
+    transport = httpx.ASGITransport(app=limited)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        response = await c.post(
+            "/reviews/1/evidence/import",
+            content=b"x" * 5000,
+            headers={"accept": "text/html", "content-type": "application/octet-stream"},
+        )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "too large" in response.text
