@@ -235,6 +235,15 @@ def save_rating(
             assert rating is not None
             before = audit.snapshot(rating)
     if before is not None:
+        unchanged = (
+            rating.group,
+            rating.organisation_id,
+            rating.value,
+            rating.rationale,
+            rating.cited_evidence,
+        )
+        if unchanged == (group, organisation_id, value, rationale, cited):
+            return rating  # a repeated save (a retry after a lost answer): nothing to record
         rating.group = group
         rating.organisation_id = organisation_id
         rating.value = value

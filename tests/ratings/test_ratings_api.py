@@ -26,6 +26,13 @@ async def test_self_assessor_rates_for_their_organisation_and_can_change_it(clie
     assert body["organisation_id"] == c.council.id
     assert (body["value"], body["value_label"], body["rationale"]) == (2, "Partly", "Patchy")
 
+    repeated = await client.put(
+        url(c.review, "/ratings/PC1"),
+        json={"value": 2, "rationale": "Patchy"},
+        headers=auth(c.council_leader),
+    )
+    assert repeated.status_code == 200  # a retry of the same answer: stored once, recorded once
+
     changed = await client.put(
         url(c.review, "/ratings/PC1"),
         json={"value": 3, "reason": "after the board discussion"},
