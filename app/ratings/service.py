@@ -360,7 +360,8 @@ def self_assessment_spread(session: Session, *, scope: ReviewScope) -> list[Line
     if not scope.can(Action.read_ratings) and not (
         scope.role is Role.self_assessor and review.self_assessment_closed
     ):
-        raise Forbidden("the spread of everyone's self-assessment is shown once the review lead closes it")
+        # 409, not 403: the self-assessor may see it, just not yet (the review's state decides).
+        raise Conflict("the spread of everyone's self-assessment is shown once the review lead closes it")
     framework = review_framework(session, review)
     values: dict[str, list[int]] = defaultdict(list)
     for ref, value in session.exec(

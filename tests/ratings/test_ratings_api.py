@@ -238,7 +238,10 @@ async def test_spread_is_anonymous_and_shown_to_self_assessors_only_after_closin
         await client.put(url(c.review, "/ratings/PC1"), json={"value": value}, headers=auth(user))
 
     before = await client.get(url(c.review, "/ratings/spread"), headers=auth(c.nhs_leader))
-    assert before.status_code == 403
+    # Not yet: the self-assessment is still open (a state of the review, not a lack of rights).
+    assert before.status_code == 409
+    assert "once the review lead closes it" in before.json()["detail"]
+    assert "lines" not in before.json()
     team = await client.get(url(c.review, "/ratings/spread"), headers=auth(c.observer))
     assert team.status_code == 200
 
