@@ -660,7 +660,7 @@ def _domain_section(
                     citations=citations.cite(entry.cited_evidence),
                 )
             )
-    score = scores.domain(domain.key)
+    domain_score = scores.domain(domain.key)
     cited = _unique(
         [c for view in (*strengths, *improvements) for c in view.citations]
         + [c for rationale in rationales for c in rationale.citations]
@@ -670,12 +670,12 @@ def _domain_section(
         key=domain.key,
         name=domain.name,
         description=domain.description,
-        result=_result(score, "this domain's lines") if rated else None,
+        result=_result(domain_score, "this domain's lines") if rated else None,
         strengths=strengths,
         improvements=improvements,
         lines=tuple(rows),
         rationales=tuple(rationales),
-        comparison=_comparison(score, line_scores) if rated else None,
+        comparison=_comparison(domain_score, line_scores) if rated else None,
         splits=_split_sentences(framework, line_scores),
         quotes=_quotes(cited, citations, source_names),
         cited=cited,
@@ -918,7 +918,13 @@ def _appendices(has_glossary: bool) -> Appendices:
     if has_glossary:
         titles.append(("appendix-glossary", "Glossary"))
     made = [Appendix(anchor=a, letter=chr(ord("A") + i), title=t) for i, (a, t) in enumerate(titles)]
-    return Appendices(*made[:4], glossary=made[4] if has_glossary else None)
+    return Appendices(
+        method=made[0],
+        team=made[1],
+        coverage=made[2],
+        evidence=made[3],
+        glossary=made[4] if has_glossary else None,
+    )
 
 
 def _meta(snapshot: ReportSnapshot, draft: bool) -> DocumentMeta:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Membership, User
@@ -125,30 +126,24 @@ def _evidence(session: Session, review: Review) -> tuple[EvidenceItem, ...]:
     ):
         organisations[evidence_id].append(organisation_id)
     rows = session.exec(
-        select(
-            Evidence.id,
-            Evidence.title,
-            Evidence.quote,
-            Evidence.source_type,
-            Evidence.category,
-            Evidence.polarity,
-            Evidence.collected_on,
-        )
+        select(Evidence)
+        # The narrative is the team's working notes: the report never prints it, so never loads it.
+        .options(defer(Evidence.narrative))  # type: ignore[arg-type]
         .where(*live)
         .order_by(col(Evidence.collected_on), col(Evidence.id))
     ).all()
     return tuple(
         EvidenceItem(
-            id=row[0],
-            title=row[1],
-            quote=row[2],
-            source_type=row[3],
-            category=row[4],
-            polarity=row[5],
-            collected_on=row[6],
-            refs=tuple(refs[row[0]]),
-            stages=tuple(stages[row[0]]),
-            organisation_ids=tuple(organisations[row[0]]),
+            id=row.id,
+            title=row.title,
+            quote=row.quote,
+            source_type=row.source_type,
+            category=row.category,
+            polarity=row.polarity,
+            collected_on=row.collected_on,
+            refs=tuple(refs[row.id]),
+            stages=tuple(stages[row.id]),
+            organisation_ids=tuple(organisations[row.id]),
         )
         for row in rows
     )

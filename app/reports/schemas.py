@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.reports.options import DEFAULT_TEMPLATE_SET, DEFAULT_VARIANT
+from app.reports.options import DEFAULT_TEMPLATE_SET
 
 
 class ReportRequest(BaseModel):
@@ -19,7 +19,7 @@ class ReportRequest(BaseModel):
         default="pdf", description="pdf, or html for a standalone web page"
     )
     variant: Literal["pdf/ua-1", "pdf/a-3b"] = Field(
-        default=DEFAULT_VARIANT,
+        default="pdf/ua-1",
         description="pdf/ua-1: accessible tagged PDF; pdf/a-3b: archive PDF with scores.json attached",
     )
     template_set: str = Field(

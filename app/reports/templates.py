@@ -140,9 +140,7 @@ class ConfinedLoader(FileSystemLoader):
         super().__init__(str(root))
         self.root = root.resolve()
 
-    def get_source(
-        self, environment: Any, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
         path = (self.root / template).resolve()
         if not path.is_relative_to(self.root) or not path.is_file():
             raise TemplateNotFound(template)
