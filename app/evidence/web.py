@@ -57,7 +57,7 @@ NOTICES = {
     "file_removed": "The file has been removed.",
 }
 
-# Form field -> id of the input the error summary links to.
+# Form field -> id of the input the error summary links to, in the order of the form.
 FIELD_IDS = {
     "title": "title",
     "narrative": "narrative",
@@ -191,7 +191,9 @@ def _parse(values: dict[str, Any]) -> tuple[EvidenceUpdate | None, list[dict[str
 def _errors_ctx(problems: list[dict[str, str]]) -> dict[str, Any]:
     errors = []
     field_errors: dict[str, str] = {}
-    for problem in problems:
+    order = list(FIELD_IDS)
+    # The summary lists problems in the order the fields appear on the form.
+    for problem in sorted(problems, key=lambda p: order.index(p["field"]) if p.get("field") in order else -1):
         field = problem.get("field") or ""
         message = problem["message"][:1].upper() + problem["message"][1:]
         errors.append({"field": FIELD_IDS.get(field, ""), "message": message})

@@ -151,3 +151,34 @@ def test_a_save_made_offline_is_sent_once_when_back_online(fieldwork, live_serve
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_url(f"{live_server}/reviews/{review.id}/evidence/*?notice=added", timeout=40_000)
     assert stored_titles() == ["Discharge lounge observation"]
+
+
+def test_errors_come_back_in_the_page_and_the_fixed_form_saves_once(fieldwork, live_server, page):
+    review, reviewer = fieldwork
+    sign_in(page, live_server, reviewer.email, f"/reviews/{review.id}/evidence/new")
+    form_id = page.locator("input[name=id]").input_value()
+    page.get_by_label("What you found").fill("Notes typed before the title.")
+    page.get_by_role("button", name="Save evidence").click()
+
+    summary = page.locator("#error-summary")
+    summary.wait_for()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert (
+        "Enter a title" in summary.inner_text()
+        and "Choose at least one line of enquiry" in summary.inner_text()
+    )
+    assert page.get_by_label("What you found").input_value() == "Notes typed before the title."
+    assert page.locator("input[name=id]").input_value() == form_id
+    page.screenshot(path=f"{SHOTS}/evidence-form-errors.png")
+    summary.get_by_role("link", name="Choose whether this is a strength, a concern or context").click()
+    assert page.evaluate("document.activeElement.id") == "polarity"
+
+    page.get_by_label("Title", exact=True).fill("Notes from the ward round")
+    page.get_by_role("radio", name="Context", exact=True).check()
+    page.get_by_label("Evidence category").select_option(label="Observation")
+    page.get_by_label("Source", exact=True).select_option(label="Observation")
+    page.get_by_label("Find a line of enquiry").fill("RE1")
+    page.locator("#line-RE1").check()
+    page.get_by_role("button", name="Save evidence").click()
+    page.wait_for_url(f"{live_server}/reviews/{review.id}/evidence/{form_id}?notice=added")
+    assert stored_titles() == ["Notes from the ward round"]
