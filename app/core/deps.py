@@ -17,4 +17,6 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit when the endpoint returns, before the response is sent, so a
+# failed commit is an error answer rather than a success the client has already been told of.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
@@ -10,10 +11,12 @@ from fastapi.responses import FileResponse, StreamingResponse
 from app.accounts.access import ReviewScope
 from app.accounts.deps import review_scope
 from app.accounts.permissions import Action
+from app.core.db import session_scope
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden
 from app.evidence import attachments, exporting, importing
 from app.evidence.files_schemas import AttachmentPublic, ImportReport
+from app.reviews.models import Review
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}/evidence", tags=["evidence files"])
 ATTACHMENTS = "/{evidence_id}/attachments"
@@ -166,15 +169,19 @@ def import_evidence(
     responses={200: {"content": {"text/csv": {}}, "description": "Every live item, one row each"}},
     summary="Export evidence as CSV",
 )
-def export_csv(
-    session: SessionDep, scope: ReviewScope = review_scope(Action.read_evidence)
-) -> StreamingResponse:
-    # The request's session stays open until the response has been sent (FastAPI closes
-    # yield dependencies after the body), so rows are read batch by batch while streaming.
-    rows = exporting.export_rows(session, review=scope.review)
+def export_csv(scope: ReviewScope = review_scope(Action.read_evidence)) -> StreamingResponse:
+    # The request's session is closed when this returns; the stream reads batch by batch in
+    # a read-only session of its own for as long as the body takes to send.
+    review_id = scope.review.id
+
+    def chunks() -> Iterator[bytes]:
+        with session_scope(read_only=True) as session:
+            review = session.get(Review, review_id)
+            yield from exporting.csv_chunks(exporting.export_rows(session, review=review))
+
     name = exporting.export_filename(scope.review, "csv")
     return StreamingResponse(
-        exporting.csv_chunks(rows),
+        chunks(),
         media_type="text/csv; charset=utf-8",
         headers={**DOWNLOAD_HEADERS, "Content-Disposition": attachments.content_disposition(name)},
     )
