@@ -201,7 +201,9 @@ def render_html(
     if mode == "html":
         # The set's own stylesheet, not user text; "</" is escaped so it cannot end the element.
         inline_css = Markup(template_set.css_text().replace("</", "<\\/"))  # noqa: S704
-    assets = stylesheet_href.rsplit("/", 1)[0] + "/" if mode == "preview" and stylesheet_href else ""
+    if mode != "preview":
+        stylesheet_href = None  # the PDF takes its stylesheet apart from the HTML; the file inlines it
+    assets = stylesheet_href.rsplit("/", 1)[0] + "/" if stylesheet_href else ""
     template = environment(template_set).get_template(ENTRY_TEMPLATE)
     return template.render(
         report=context,
