@@ -16,7 +16,7 @@ DEFAULT_TEMPLATE_SET = "default"
 FORMAT_LABELS = {"pdf": "PDF", "html": "Web page (HTML)"}
 VARIANT_LABELS = {
     "pdf/ua-1": "Accessible PDF (PDF/UA-1)",
-    "pdf/a-3b": "Archive PDF with scores attached (PDF/A-3b)",
+    "pdf/a-3b": "Archive PDF (PDF/A-3b)",
 }
 
 

@@ -270,6 +270,10 @@ class RenderWorker:
             return reply
 
     def stop(self) -> None:
+        """Stop the worker, even in the middle of a render (which then fails at once)."""
+        process = self._process
+        if process is not None and process.is_alive():
+            process.kill()  # not under the lock: a render holds it while it waits
         with self._lock:
             self._discard()
 

@@ -47,6 +47,7 @@ def test_export_by_keyboard_follows_progress_live_and_offers_the_download(db, li
     link = status.get_by_role("link", name="Download the report")
     expect(link).to_be_visible()
     expect(page.locator(".report-job__check")).to_have_count(0)
+    expect(page.locator("#renders tbody tr")).to_have_count(1)  # the list catches up without a reload
     page.screenshot(path=f"{SHOTS}/report_done.png", full_page=True)
     href = link.get_attribute("href")
     assert href and href.startswith(f"/api/v1/reviews/{seeded.review_id}/report/files/")

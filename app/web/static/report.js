@@ -63,6 +63,21 @@
       check.parentNode.removeChild(check);
       check = null;
     }
+    if (job.status === "done") { refreshRenders(); }
+  }
+
+  // The new file also belongs in "Previous exports": take that list from a fresh copy of this page.
+  function refreshRenders() {
+    var list = document.getElementById("renders");
+    if (!list || !window.DOMParser) { return; }
+    fetch(window.location.pathname + window.location.search, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("renders");
+        if (fresh) { list.innerHTML = fresh.innerHTML; }
+      })
+      .catch(function () { /* the list is only a convenience; the download link is already shown */ });
   }
 
   function poll() {
