@@ -84,7 +84,8 @@ def page(browser: Any) -> Iterator[Any]:
     """A fresh page at tablet size (768 x 1024) in its own context, so no cookies carry over."""
     context = browser.new_context(viewport=TABLET)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous: CI runs on two cores, and argon2 and Chromium both want them.
+    page.set_default_timeout(30_000)
     try:
         yield page
     finally:

@@ -132,7 +132,6 @@ def _token_public(record: AuthToken) -> PersonalTokenPublic:
             "created_at": aware(token.created_at),
             "expires_at": aware(token.expires_at),
             "revoked_at": aware(token.revoked_at),
-            "last_used_at": aware(token.last_used_at),
         }
     )
 

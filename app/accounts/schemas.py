@@ -44,7 +44,6 @@ class PersonalTokenPublic(_Read):
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
-    last_used_at: datetime | None
 
 
 class PersonalTokenCreated(PersonalTokenPublic):

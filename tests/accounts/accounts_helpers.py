@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlmodel import col, select
 
 from app.accounts.models import AuditEvent
+from app.core.config import get_settings
 from app.core.db import session_scope
 
 
@@ -54,3 +59,24 @@ def record_sign_in_sleeps(monkeypatch) -> list[float]:
 
     monkeypatch.setattr(deps, "asyncio", types.SimpleNamespace(sleep=record_sleep))
     return requested
+
+
+@contextmanager
+def settings_env(**values: str) -> Iterator[None]:
+    """Run with some settings changed through the environment, then put everything back.
+
+    The settings are cached; the cache is cleared on the way in and again after the old values
+    are restored, so no later test (or app built later) sees the changed ones.
+    """
+    old = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for name, value in old.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_settings.cache_clear()

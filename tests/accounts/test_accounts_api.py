@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from accounts_helpers import audit_rows, record_sign_in_sleeps
+from accounts_helpers import audit_rows, record_sign_in_sleeps, settings_env
 
 from app.accounts import service
 from app.accounts.models import AuthToken, SignInAttempt, User
@@ -71,10 +71,8 @@ async def test_token_missing_fields_name_them(client):
 
 
 async def test_repeated_failures_slow_sign_in_down(client, monkeypatch):
-    monkeypatch.setenv("LOGIN_DELAY_AFTER_FAILURES", "2")
-    get_settings.cache_clear()
     requested = record_sign_in_sleeps(monkeypatch)
-    try:
+    with settings_env(LOGIN_DELAY_AFTER_FAILURES="2"):
         make_user(email="target@example.org")
         for _ in range(2):
             assert (await _token(client, "target@example.org", "guess guess guess")).status_code == 401
@@ -88,18 +86,12 @@ async def test_repeated_failures_slow_sign_in_down(client, monkeypatch):
         # Success clears the count.
         with session_scope() as s:
             assert service.recent_failures(s, "target@example.org") == 0
-    finally:
-        get_settings.cache_clear()
 
 
 def test_failure_delay_grows_and_is_capped(monkeypatch):
-    monkeypatch.setenv("LOGIN_DELAY_AFTER_FAILURES", "3")
-    get_settings.cache_clear()
-    try:
+    with settings_env(LOGIN_DELAY_AFTER_FAILURES="3"):
         assert [service.failure_delay(n) for n in range(0, 6)] == [0.0, 0.0, 0.0, 1.0, 2.0, 4.0]
         assert service.failure_delay(100) == 30.0
-    finally:
-        get_settings.cache_clear()
 
 
 async def test_old_failures_do_not_count(db):

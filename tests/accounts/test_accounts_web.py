@@ -6,12 +6,11 @@ import re
 
 import httpx
 import pytest
-from accounts_helpers import audit_rows, hidden_value, record_sign_in_sleeps, web_sign_in
+from accounts_helpers import audit_rows, hidden_value, record_sign_in_sleeps, settings_env, web_sign_in
 
 from app.accounts import service
 from app.accounts.deps import safe_next
 from app.accounts.models import AuthToken, User
-from app.core.config import get_settings
 from app.core.db import session_scope
 from tests.factories import PASSWORD, add_member, make_review, make_user
 
@@ -62,9 +61,7 @@ async def test_session_cookie_is_secure_over_https(app):
 
 async def test_session_cookie_is_secure_when_settings_force_it(client, monkeypatch):
     """Behind a TLS proxy the app may see plain http; the setting still marks every cookie Secure."""
-    monkeypatch.setenv("FORCE_HTTPS_COOKIES", "true")
-    get_settings.cache_clear()
-    try:
+    with settings_env(FORCE_HTTPS_COOKIES="true"):
         user = make_user()
         form = await client.get("/sign-in")
         (nonce_cookie,) = _set_cookie_headers(form, "sysreview_sign_in")
@@ -82,8 +79,6 @@ async def test_session_cookie_is_secure_when_settings_force_it(client, monkeypat
         )
         (cookie,) = _set_cookie_headers(response, "sysreview_session")
         assert "secure" in [part.strip().lower() for part in cookie.split(";")]
-    finally:
-        get_settings.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -164,16 +159,12 @@ async def test_sign_in_form_errors_are_shown_and_tied_to_fields(client):
 
 
 async def test_web_sign_in_is_slowed_down_too(client, monkeypatch):
-    monkeypatch.setenv("LOGIN_DELAY_AFTER_FAILURES", "1")
-    get_settings.cache_clear()
     requested = record_sign_in_sleeps(monkeypatch)
-    try:
+    with settings_env(LOGIN_DELAY_AFTER_FAILURES="1"):
         user = make_user()
         assert (await web_sign_in(client, user.email, "wrong password")).status_code == 401
         assert (await web_sign_in(client, user.email, "wrong password")).status_code == 401
         assert requested == [1.0]
-    finally:
-        get_settings.cache_clear()
 
 
 async def test_signed_in_visit_to_sign_in_goes_on(client):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from accounts_helpers import settings_env
 
-from app.core.config import get_settings
 from app.core.middleware import CSP
 
 pytestmark = pytest.mark.anyio
@@ -50,13 +50,11 @@ async def test_api_docs_get_their_own_policy_only_there(client):
 
 
 @pytest.fixture
-async def small_limit_client(db, monkeypatch):
-    monkeypatch.setenv("MAX_REQUEST_BYTES", "1000")
-    get_settings.cache_clear()
+async def small_limit_client(db):
     from app.main import create_app
 
-    app = create_app()
-    get_settings.cache_clear()
+    with settings_env(MAX_REQUEST_BYTES="1000"):
+        app = create_app()
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
