@@ -57,7 +57,8 @@ def review_framework(session: Session, review: Review) -> Framework:
 
 def touch(session: Session, review: Review) -> None:
     """Mark the review's content as changed (feeds the report cache key)."""
-    review.revision += 1
+    # An SQL increment: two concurrent writers cannot both store the same revision.
+    review.revision = Review.revision + 1  # type: ignore[assignment]
     review.updated_at = utcnow()
     session.add(review)
 
