@@ -614,7 +614,8 @@ def put_evidence(
         content = check_evidence(rules, data, actor_id=user.id or 0)
         created = _insert(session, review=review, user=user, evidence_id=evidence_id, content=content)
         if created is not None:
-            return _views(session, review, rules.framework, [created])[0], True
+            links = _new_item_links(rules, created, content, user)
+            return _views(session, review, rules.framework, [created], links)[0], True
         row = _locked(session, evidence_id)
         assert row is not None
     _check_owned(row, review, "evidence_id")
@@ -646,7 +647,8 @@ def create_evidence(
         content = check_evidence(rules, data, actor_id=user.id or 0)
         created = _insert(session, review=review, user=user, evidence_id=evidence_id, content=content)
         if created is not None:
-            return _views(session, review, rules.framework, [created])[0], True
+            links = _new_item_links(rules, created, content, user)
+            return _views(session, review, rules.framework, [created], links)[0], True
         row = _locked(session, evidence_id)
         assert row is not None
     _check_owned(row, review, "id")
@@ -741,12 +743,19 @@ def _attachment_url(review_id: int, evidence_id: str, attachment_id: int) -> str
     return f"/api/v1/reviews/{review_id}/evidence/{evidence_id}/attachments/{attachment_id}"
 
 
-def _views(
-    session: Session, review: Review, framework: Framework, rows: Sequence[Evidence]
-) -> list[EvidencePublic]:
-    """Full representations of many items in five queries, whatever their number."""
-    if not rows:
-        return []
+@dataclass(frozen=True)
+class _Links:
+    """What hangs off a set of items: lines, stages, partners, live files, people's names."""
+
+    lines: dict[str, list[str]]
+    stages: dict[str, list[str]]
+    organisations: dict[str, list[Organisation]]
+    attachments: dict[str, list[Attachment]]
+    people: dict[int, str]
+
+
+def _load_links(session: Session, rows: Sequence[Evidence]) -> _Links:
+    """Everything the representations need, in five queries whatever the number of items."""
     ids = [row.id for row in rows]
     lines = _grouped(
         session.exec(
@@ -780,6 +789,35 @@ def _views(
         row.updated_by_id for row in rows if row.updated_by_id
     }
     people = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(people_ids))).all())
+    return _Links(lines, stages, organisations, attachments, people)
+
+
+def _new_item_links(rules: EvidenceRules, row: Evidence, content: EvidenceContent, user: User) -> _Links:
+    """The links of an item just inserted, from what the request already holds (no queries)."""
+    partners = sorted((rules.partners[i] for i in content.organisations), key=lambda org: org.name)
+    people = {user.id or 0: user.display_name, **rules.team}
+    return _Links(
+        lines={row.id: list(content.lines)},
+        stages={row.id: list(content.stages)},
+        organisations={row.id: partners},
+        attachments={},
+        people=people,
+    )
+
+
+def _views(
+    session: Session,
+    review: Review,
+    framework: Framework,
+    rows: Sequence[Evidence],
+    links: _Links | None = None,
+) -> list[EvidencePublic]:
+    """Full representations of many items (five queries unless the links are given)."""
+    if not rows:
+        return []
+    links = links or _load_links(session, rows)
+    lines, stages, organisations = links.lines, links.stages, links.organisations
+    attachments, people = links.attachments, links.people
 
     line_index = {
         line.ref: (position, domain, line) for position, (domain, line) in enumerate(framework.lines())

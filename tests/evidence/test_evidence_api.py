@@ -578,3 +578,19 @@ async def test_coverage_summary(stocked):
     assert summary.lines_total == 43
     assert summary.lines_with_no_evidence == 43 - 6
     assert summary.lines_not_triangulated == 6
+
+
+async def test_the_answer_to_a_create_is_the_item_as_later_read(client, team):
+    # A new item's answer is built from the request without reading it back; it must not differ.
+    review, reviewer = team["review"], team["reviewer"]
+    council = add_organisation(review, "Zeta Borough Council", "local_authority")
+    trust = add_organisation(review, "Alpha Hospitals NHS Trust", "nhs_trust")
+    eid = str(uuid.uuid4())
+    body = evidence_fields(
+        review, lines=["LG2", "SV1"], stages=["step-down", "crisis"], organisations=[council.id, trust.id]
+    )
+    created = await client.put(url(review, eid), json=body, headers=auth(reviewer))
+    assert created.status_code == 201
+    read = await client.get(url(review, eid), headers=auth(reviewer))
+    assert created.json() == read.json()
+    assert [o["name"] for o in created.json()["organisations"]] == [trust.name, council.name]
