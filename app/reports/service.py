@@ -3,7 +3,7 @@
 The steps, each a plain function so the API, the job thread and the command
 line share them:
 
-1. `prepare`: check the options, gather the review into a snapshot, and work
+1. `prepare` (after `check_options`): gather the review into a snapshot and work
    out the cache key (the snapshot's canonical JSON, the template set's files,
    the options and the renderer version);
 2. `build`: the report context and its HTML (plus scores.json for the archive
@@ -55,7 +55,6 @@ log = logging.getLogger("sysreview.reports")
 
 # Bump when the report's content rules change, so old cached renders are not reused.
 REPORT_FORMAT_VERSION = "1"
-JOB_STATUSES = ("queued", "running", "done", "failed")
 MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 SCORES_ATTACHMENT = "scores.json"
 INTERRUPTED = "the server stopped while this report was rendering; export it again"
