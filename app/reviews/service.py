@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from app.accounts import service as accounts
@@ -57,10 +59,18 @@ def review_framework(session: Session, review: Review) -> Framework:
 
 def touch(session: Session, review: Review) -> None:
     """Mark the review's content as changed (feeds the report cache key)."""
-    # An SQL increment: two concurrent writers cannot both store the same revision.
-    review.revision = Review.revision + 1  # type: ignore[assignment]
-    review.updated_at = utcnow()
-    session.add(review)
+    # An SQL increment, so two concurrent writers cannot both store the same revision; the
+    # new number comes back with it, so the object stays usable after the session closes.
+    now = utcnow()
+    revision = session.execute(
+        update(Review)
+        .where(col(Review.id) == review.id)
+        .values(revision=Review.revision + 1, updated_at=now)
+        .returning(Review.revision)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(review, "revision", revision)
+    set_committed_value(review, "updated_at", now)
 
 
 def ensure_writable(review: Review) -> None:

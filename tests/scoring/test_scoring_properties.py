@@ -26,6 +26,20 @@ SETTINGS = settings(max_examples=150, deadline=None)
 SHIPPED_RATED = ["local-system-review", "integration-maturity", "peer-challenge"]
 
 
+def requirements(scope: st.SearchStrategy[str], values: list[int]) -> st.SearchStrategy[dict[str, Any]]:
+    """requires_for_level limiters the schema accepts: a level above the lowest, and the
+    others' floor at or below that level."""
+    return st.sampled_from(values[1:]).flatmap(
+        lambda lv: st.builds(
+            requires_for_level,
+            scope,
+            st.just(lv),
+            st.integers(1, 3),
+            st.sampled_from([v for v in values if v <= lv]),
+        )
+    )
+
+
 @st.composite
 def built_frameworks(draw: st.DrawFn) -> Framework:
     """A valid rated framework: any scale, contiguous bands, any mix of limiters."""
@@ -40,7 +54,7 @@ def built_frameworks(draw: st.DrawFn) -> Framework:
     scope = st.sampled_from(["domain", "overall"])
     limiter = st.one_of(
         st.builds(parts_at_or_below, scope, level, level, st.integers(1, 3)),
-        st.builds(requires_for_level, scope, level, st.integers(1, 3), level),
+        requirements(scope, values),
     )
     sizes = draw(st.lists(st.integers(1, 5), min_size=1, max_size=4))
     domains = {f"d{i}": [f"{chr(65 + i)}{n}" for n in range(1, size + 1)] for i, size in enumerate(sizes)}
@@ -133,7 +147,7 @@ def single_limiters(draw: st.DrawFn) -> tuple[list[int], dict[str, Any]]:
     limiter = draw(
         st.one_of(
             st.builds(parts_at_or_below, st.just("domain"), level, level, st.integers(1, 3)),
-            st.builds(requires_for_level, st.just("domain"), level, st.integers(1, 3), level),
+            requirements(st.just("domain"), values),
         )
     )
     return values, limiter

@@ -10,6 +10,7 @@ from scoring_builders import (
     shipped,
 )
 
+from app.frameworks.schema import cross_checks
 from app.scoring import (
     ResultOverride,
     band_position,
@@ -127,7 +128,9 @@ def test_requires_for_level_checks_the_other_parts() -> None:
 
 def test_requires_for_level_at_the_lowest_level_cannot_cap() -> None:
     rule = requires_for_level("domain", level=1, min_count=2, others=1)
-    framework = make_framework({"d": ["D1"]}, limiters=[rule])
+    # The framework checks refuse such a limiter; the engine given one anyway must not misbehave.
+    framework = make_framework({"d": ["D1"]}, limiters=[rule], check=False)
+    assert any("lowest level" in message for _, message in cross_checks(framework))
     [domain] = rollup_domains(framework, {"D1": 1})
     assert domain.limiters == [] and domain.final_level == 1
 
