@@ -104,6 +104,37 @@ def canonical_id(value: str | None, *, field: str = "evidence_id") -> str:
         ) from None
 
 
+def live_evidence(
+    session: Session, review: Review, ids: Iterable[object], *, field: str = "cited_evidence"
+) -> list[Evidence]:
+    """The cited items, in the order given and without repeats, once each is known to be live
+    evidence of this review; otherwise Invalid naming `field` and the first bad id. Ratings,
+    moderation and findings all cite evidence through this one check."""
+    wanted: list[str] = []
+    for raw in ids:
+        if raw is None or not str(raw).strip():
+            continue
+        try:
+            wanted.append(str(uuid.UUID(str(raw).strip())))
+        except ValueError:
+            raise Invalid(f"'{raw}' is not an evidence id", field=field) from None
+    wanted = list(dict.fromkeys(wanted))
+    if not wanted:
+        return []
+    rows = session.exec(
+        select(Evidence).where(
+            Evidence.review_id == review.id, col(Evidence.id).in_(wanted), col(Evidence.deleted_at).is_(None)
+        )
+    ).all()
+    found = {row.id: row for row in rows}
+    for evidence_id in wanted:
+        if evidence_id not in found:
+            raise Invalid(
+                f"evidence '{evidence_id}' is not evidence of this review, or has been deleted", field=field
+            )
+    return [found[i] for i in wanted]
+
+
 def new_id() -> str:
     """A fresh id for an item the server is asked to name (a form, or a POST without an id)."""
     return str(uuid.uuid4())

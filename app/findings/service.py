@@ -9,7 +9,6 @@ as history. Every write is audited and marks the review's content as changed.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +24,7 @@ from app.core.errors import Conflict, Forbidden, Invalid, InvalidMany, NotFound
 from app.core.models_base import aware
 from app.core.text import render_markdown
 from app.core.timeutil import utcnow
+from app.evidence import service as evidence_service
 from app.evidence.models import Evidence, EvidenceLine
 from app.findings.models import (
     ACTION_STATUSES,
@@ -150,35 +150,9 @@ def _not_past(value: date | None, *, field: str) -> date | None:
     return value
 
 
-def _canonical_evidence_id(raw: object) -> str:
-    try:
-        return str(uuid.UUID(str(raw).strip()))
-    except ValueError:
-        raise Invalid(f"'{raw}' is not an evidence id", field="cited_evidence") from None
-
-
 def check_cited_evidence(session: Session, review: Review, ids: Iterable[object]) -> list[str]:
-    """The ids in their canonical form, in the order given and without repeats, once each is
-    known to be live evidence of this review; otherwise 422 naming the first bad id."""
-    wanted = list(dict.fromkeys(_canonical_evidence_id(raw) for raw in ids))
-    if not wanted:
-        return []
-    live = set(
-        session.exec(
-            select(Evidence.id).where(
-                Evidence.review_id == review.id,
-                col(Evidence.id).in_(wanted),
-                col(Evidence.deleted_at).is_(None),
-            )
-        )
-    )
-    for evidence_id in wanted:
-        if evidence_id not in live:
-            raise Invalid(
-                f"evidence '{evidence_id}' is not evidence of this review, or has been deleted",
-                field="cited_evidence",
-            )
-    return wanted
+    """The ids of the cited evidence in canonical form (the one rule lives in the evidence service)."""
+    return [row.id for row in evidence_service.live_evidence(session, review, ids)]
 
 
 def partner_organisations(session: Session, *, review: Review) -> list[Organisation]:

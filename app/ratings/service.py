@@ -29,6 +29,7 @@ from app.core import audit
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.models_base import aware
 from app.core.timeutil import utcnow
+from app.evidence import service as evidence_service
 from app.evidence.models import Evidence, EvidenceLine
 from app.frameworks.schema import Domain, Framework, LineOfEnquiry, NamedItem
 from app.ratings.models import ModeratedRating, Rating, ResultOverride
@@ -98,24 +99,8 @@ def rater_group(scope: ReviewScope) -> str:
 
 
 def check_cited(session: Session, review: Review, ids: Iterable[str]) -> list[Evidence]:
-    """The cited evidence items, in the order given (duplicates dropped); 422 for any id that
-    is not live evidence of this review."""
-    wanted = list(dict.fromkeys(i.strip() for i in ids if i and i.strip()))
-    if not wanted:
-        return []
-    rows = session.exec(
-        select(Evidence).where(
-            Evidence.review_id == review.id, col(Evidence.id).in_(wanted), col(Evidence.deleted_at).is_(None)
-        )
-    ).all()
-    found = {row.id: row for row in rows}
-    missing = [i for i in wanted if i not in found]
-    if missing:
-        raise Invalid(
-            f"no evidence in this review has the id {', '.join(missing)} (it may have been deleted)",
-            field="cited_evidence",
-        )
-    return [found[i] for i in wanted]
+    """The cited evidence items (the one rule lives in the evidence service)."""
+    return evidence_service.live_evidence(session, review, ids)
 
 
 def when_text(moment: datetime | None) -> str:
