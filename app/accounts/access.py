@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlalchemy import and_
+from sqlmodel import Session, col, select
 
 from app.accounts.models import Membership, User
 from app.accounts.permissions import Action, Role, allows
@@ -38,8 +39,16 @@ def membership_of(session: Session, user_id: int, review_id: int) -> Membership 
 def authorize(session: Session, user: User, review_id: int, action: Action) -> ReviewScope:
     """Return the scope, or raise: 404 when the user has no role (never confirm the review
     exists), 409 for a write to a published review, 403 for an action the role lacks."""
-    review = session.get(Review, review_id)
-    membership = membership_of(session, user.id, review_id) if review and user.id else None
+    # The review and the caller's membership in one query: this runs on every review request.
+    found = session.exec(
+        select(Review, Membership)
+        .outerjoin(
+            Membership,
+            and_(col(Membership.review_id) == col(Review.id), col(Membership.user_id) == user.id),
+        )
+        .where(col(Review.id) == review_id)
+    ).first()
+    review, membership = found if found is not None else (None, None)
     if review is None or (membership is None and not user.is_admin):
         raise NotFound("review not found")
     scope = ReviewScope(review, user, Role(membership.role) if membership else None, membership)

@@ -265,14 +265,19 @@ def resolve_token(session: Session, secret: str, kinds: tuple[str, ...]) -> tupl
     """The user and token for a presented secret, if it is live (not revoked, not expired)."""
     if not secret:
         return None
-    record = session.exec(select(AuthToken).where(AuthToken.token_hash == token_digest(secret))).first()
-    if record is None or record.kind not in kinds or record.revoked_at is not None:
+    # One query for both: this runs on every request.
+    found = session.exec(
+        select(AuthToken, User)
+        .join(User, col(User.id) == col(AuthToken.user_id))
+        .where(AuthToken.token_hash == token_digest(secret))
+    ).first()
+    if found is None:
+        return None
+    record, user = found
+    if record.kind not in kinds or record.revoked_at is not None or not user.is_active:
         return None
     expires = aware(record.expires_at)
     if expires is not None and expires <= utcnow():
-        return None
-    user = session.get(User, record.user_id)
-    if user is None or not user.is_active:
         return None
     return user, record
 
