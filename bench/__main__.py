@@ -178,7 +178,11 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     print(f"sysreview benchmark: sizes {sizes}, {args.runs} runs, {os.cpu_count()} cores")
-    per_size = [run_size(size, args.runs) for size in sizes]
+    per_size = []
+    for size in sizes:
+        per_size.append(run_size(size, args.runs))
+        # Kept as each size finishes, so a failure later in the run loses nothing measured.
+        (WORK / "sizes.json").write_text(json.dumps(per_size, indent=2))
     middle = 1000 if 1000 in sizes else sizes[len(sizes) // 2]
     load = load_phase(middle, max(sizes), args.requests)
 

@@ -140,6 +140,8 @@ def update_user(
     if password:
         user.password_hash = hash_password(password)
     session.add(user)
+    if before["display_name"] != name:
+        _touch_reviews_of(session, user)
     after = audit.snapshot(user)
     password_changed = bool(password)
     if after != before or password_changed:
@@ -157,6 +159,19 @@ def update_user(
     if password_changed or is_active is False:
         revoke_all_tokens(session, user=user, acting_user_id=acting_user.id)
     return user
+
+
+def _touch_reviews_of(session: Session, user: User) -> None:
+    """A person's name is printed in the reports of their reviews: a new name is new content."""
+    from app.reviews.models import Review
+    from app.reviews.service import touch  # here: the reviews service imports this module
+
+    for review in session.exec(
+        select(Review)
+        .join(Membership, col(Membership.review_id) == col(Review.id))
+        .where(Membership.user_id == user.id)
+    ):
+        touch(session, review)
 
 
 def change_password(session: Session, *, user: User, current_password: str, new_password: str) -> User:

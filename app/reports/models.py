@@ -14,6 +14,8 @@ class ReportRender(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="review.id", index=True)
     cache_key: str = Field(max_length=64, index=True)
+    # Review revision + templates + options: found before gathering anything (see quick_key).
+    revision_key: str = Field(default="", max_length=64, index=True)
     fmt: str = Field(max_length=10)
     variant: str = Field(default="", max_length=16)  # the PDF variant; empty for HTML
     template_set: str = Field(default="default", max_length=64)

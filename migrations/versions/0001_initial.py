@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 16:59:30.510946
+Create Date: 2026-11-22 18:31:51.982076
 """
 
 from collections.abc import Sequence
@@ -265,6 +265,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("review_id", sa.Integer(), nullable=False),
         sa.Column("cache_key", sa.String(length=64), nullable=False),
+        sa.Column("revision_key", sa.String(length=64), nullable=False),
         sa.Column("fmt", sa.String(length=10), nullable=False),
         sa.Column("variant", sa.String(length=16), nullable=False),
         sa.Column("template_set", sa.String(length=64), nullable=False),
@@ -279,6 +280,7 @@ def upgrade() -> None:
     with op.batch_alter_table("report_render", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_report_render_cache_key"), ["cache_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_report_render_review_id"), ["review_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_report_render_revision_key"), ["revision_key"], unique=False)
 
     op.create_table(
         "result_override",
@@ -558,6 +560,7 @@ def downgrade() -> None:
 
     op.drop_table("result_override")
     with op.batch_alter_table("report_render", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_render_revision_key"))
         batch_op.drop_index(batch_op.f("ix_report_render_review_id"))
         batch_op.drop_index(batch_op.f("ix_report_render_cache_key"))
 

@@ -287,3 +287,29 @@ def test_the_command_line_renders_a_pdf(db, tmp_path):
     assert target.read_bytes().startswith(b"%PDF") and "pages" in result.output
     (render,) = renders(seeded.review_id)
     assert render.variant == "pdf/a-3b"
+
+
+def test_an_unchanged_review_is_found_by_its_revision_without_gathering(db, monkeypatch):
+    seeded = seed_review(framework_key=SMALL, status="moderation")
+    options = ReportOptions(fmt="html")
+    queue(seeded.review_id, seeded.lead.id, options)
+    assert jobs.run_pending() == 1
+    gathered = []
+    real_gather = service.gather_snapshot
+    monkeypatch.setattr(service, "gather_snapshot", lambda s, r: gathered.append(r.id) or real_gather(s, r))
+
+    again = queue(seeded.review_id, seeded.lead.id, options)
+    assert again.status == "done" and gathered == []  # a lookup, not a gather of every item
+
+    # Renaming a team member changes what the report prints: the next export gathers again.
+    from app.accounts import service as accounts
+    from app.accounts.models import User
+    from tests.factories import make_user
+
+    admin = make_user(admin=True)
+    with session_scope() as s:
+        accounts.update_user(
+            s, acting_user=s.get(User, admin.id), user_id=seeded.lead.id, display_name="Renamed Lead"
+        )
+    renamed = queue(seeded.review_id, seeded.lead.id, options)
+    assert gathered == [seeded.review_id] and renamed.status == "queued"
