@@ -268,6 +268,35 @@ def _repin(session: Session, review: Review, key: object, version: object) -> tu
     return row.key, row.version
 
 
+def _apply_changes(
+    session: Session,
+    review: Review,
+    user_id: int,
+    fields: list[str],
+    changes: Mapping[str, object],
+    *,
+    action: str,
+) -> Review:
+    """Set checked values on the review; if anything changed, mark it changed and audit it."""
+    before = audit.snapshot(review, fields)
+    for name, value in changes.items():
+        setattr(review, name, value)
+    after = audit.snapshot(review, fields)
+    if before != after:
+        touch(session, review)
+        audit.record(
+            session,
+            user_id=user_id,
+            review_id=review.id,
+            entity="review",
+            entity_id=review.id,
+            action=action,
+            before=before,
+            after=after,
+        )
+    return review
+
+
 def update_review(session: Session, *, review: Review, user_id: int, changes: Mapping[str, object]) -> Review:
     """Change some of the review's details; only the fields present in `changes` are touched."""
     ensure_writable(review)
@@ -286,24 +315,7 @@ def update_review(session: Session, *, review: Review, user_id: int, changes: Ma
         pinned = _repin(session, review, key, version)
         if pinned is not None:
             details["framework_key"], details["framework_version"] = pinned
-    fields = list(DETAIL_FIELDS)
-    before = audit.snapshot(review, fields)
-    for name, value in details.items():
-        setattr(review, name, value)
-    after = audit.snapshot(review, fields)
-    if before != after:
-        touch(session, review)
-        audit.record(
-            session,
-            user_id=user_id,
-            review_id=review.id,
-            entity="review",
-            entity_id=review.id,
-            action="update",
-            before=before,
-            after=after,
-        )
-    return review
+    return _apply_changes(session, review, user_id, list(DETAIL_FIELDS), details, action="update")
 
 
 def set_report_text(
@@ -321,23 +333,7 @@ def set_report_text(
         if len(text) > REPORT_TEXT_MAX:
             raise Invalid(f"must be {REPORT_TEXT_MAX:,} characters or fewer", field=name)
         cleaned[name] = text
-    before = audit.snapshot(review, REPORT_TEXT_FIELDS)
-    for name, text in cleaned.items():
-        setattr(review, name, text)
-    after = audit.snapshot(review, REPORT_TEXT_FIELDS)
-    if before != after:
-        touch(session, review)
-        audit.record(
-            session,
-            user_id=user_id,
-            review_id=review.id,
-            entity="review",
-            entity_id=review.id,
-            action="report_text",
-            before=before,
-            after=after,
-        )
-    return review
+    return _apply_changes(session, review, user_id, list(REPORT_TEXT_FIELDS), cleaned, action="report_text")
 
 
 def move_status(session: Session, *, review: Review, user_id: int, status: str) -> Review:
