@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+import app.models  # noqa: F401  every table known before the first flush, or foreign keys cannot resolve
 from app.core.config import PROJECT_ROOT, get_settings
 from app.demo import demo_cli
 from app.reports.cli import report_command

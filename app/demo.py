@@ -27,7 +27,6 @@ import typer
 from sqlmodel import Session, select
 
 from app.accounts import service as accounts
-from app.accounts.access import ReviewScope, authorize
 from app.accounts.models import User
 from app.accounts.permissions import Action
 from app.core.errors import NotFound
@@ -39,6 +38,7 @@ from app.findings import service as findings
 from app.frameworks import service as frameworks
 from app.ratings import service as ratings
 from app.reviews import service as reviews
+from app.reviews.access import ReviewScope, authorize
 from app.reviews.models import Organisation, Review
 
 DEMO_PASSWORD = "sysreview-demo"

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+import app.models  # noqa: F401  every table known before the first flush, or foreign keys cannot resolve
 from app.core.config import get_settings
 from app.core.errors import DomainError
 from app.core.middleware import SECURITY_HEADERS, BodySizeLimit, SecurityHeaders

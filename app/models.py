@@ -2,7 +2,8 @@
 
 from sqlmodel import SQLModel
 
-from app.accounts.models import AuditEvent, AuthToken, Membership, SignInAttempt, User
+from app.accounts.models import AuthToken, SignInAttempt, User
+from app.core.audit import AuditEvent
 from app.dataprofile.models import IndicatorValue
 from app.evidence.models import (
     Attachment,
@@ -16,7 +17,7 @@ from app.findings.models import ActionItem, ActionNote, Finding, Recommendation
 from app.frameworks.models import FrameworkVersion
 from app.ratings.models import ModeratedRating, Rating, ResultOverride
 from app.reports.models import ReportJob, ReportRender
-from app.reviews.models import Organisation, Review
+from app.reviews.models import Membership, Organisation, Review
 
 metadata = SQLModel.metadata
 

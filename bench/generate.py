@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from app.accounts import service as accounts
-from app.accounts.access import authorize
+from app.reviews.access import authorize
 from app.accounts.models import User
 from app.accounts.permissions import Action
 from app.core.db import session_scope

@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from app.accounts import service as accounts
-from app.accounts.models import Membership, User
+from app.accounts.models import User
 from app.core.db import session_scope
-from app.reviews.models import Organisation, Review
+from app.reviews.models import Membership, Organisation, Review
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)

@@ -9,7 +9,8 @@ from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from app.accounts import service as accounts
-from app.accounts.models import AuditEvent, Membership, User
+from app.accounts.models import User
+from app.core.audit import AuditEvent
 from app.core.db import session_scope
 from app.core.timeutil import utcnow
 from app.dataprofile.models import IndicatorValue
@@ -18,7 +19,7 @@ from app.evidence.models import Evidence
 from app.findings.models import Finding, Recommendation
 from app.ratings.models import ModeratedRating, Rating
 from app.ratings.service import review_scores
-from app.reviews.models import Review
+from app.reviews.models import Membership, Review
 from app.reviews.service import review_framework
 
 

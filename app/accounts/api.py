@@ -9,13 +9,11 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.accounts import audit_service, service
-from app.accounts.access import ReviewScope
 from app.accounts.deps import (
     AdminUser,
     CurrentToken,
     CurrentUser,
     access_token_lifetime,
-    review_scope,
     sign_in,
 )
 from app.accounts.models import AuthToken, User
@@ -36,6 +34,8 @@ from app.accounts.schemas import (
 )
 from app.core.deps import SessionDep
 from app.core.models_base import aware
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope
 
 router = APIRouter(prefix="/api/v1")
 

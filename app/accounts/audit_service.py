@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from app.accounts.models import AuditEvent, User
+from app.accounts.models import User
+from app.core.audit import AuditEvent
 from app.core.errors import Invalid
 from app.core.models_base import aware
 

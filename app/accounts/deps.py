@@ -14,9 +14,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service
-from app.accounts.access import ReviewScope, authorize
 from app.accounts.models import AuthToken, User
-from app.accounts.permissions import Action
 from app.core import audit
 from app.core.config import get_settings
 from app.core.db import session_scope
@@ -110,18 +108,6 @@ CurrentUser = Annotated[User, Depends(current_user)]
 CurrentToken = Annotated[AuthToken, Depends(current_token)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 AdminUser = Annotated[User, Depends(admin_user)]
-
-
-def review_scope(action: Action):  # type: ignore[no-untyped-def]
-    """Dependency factory: the caller's scope in the review named by the `review_id` path
-    parameter, checked for `action` by the one permission check."""
-
-    def dependency(review_id: int, user: CurrentUser, session: SessionDep) -> ReviewScope:
-        return authorize(session, user, review_id, action)
-
-    # The route-permission test reads this to know what each route requires.
-    dependency.required_action = action  # type: ignore[attr-defined]
-    return Depends(dependency)
 
 
 # Sign-in, shared by the API token endpoint and the web form.

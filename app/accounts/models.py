@@ -1,10 +1,8 @@
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.models_base import created_at_field, datetime_field, json_field
+from app.core.models_base import created_at_field, datetime_field
 
 
 class User(SQLModel, table=True):
@@ -46,32 +44,3 @@ class SignInAttempt(SQLModel, table=True):
     email: str = Field(max_length=320, index=True)
     client: str = Field(default="", max_length=64)
     at: datetime = created_at_field()
-
-
-class Membership(SQLModel, table=True):
-    """A user's role in one review."""
-
-    __table_args__ = (UniqueConstraint("review_id", "user_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    review_id: int = Field(foreign_key="review.id", index=True)
-    user_id: int = Field(foreign_key="user.id", index=True)
-    role: str = Field(max_length=20)  # lead | reviewer | self_assessor | report_writer | observer
-    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
-    created_at: datetime = created_at_field()
-
-
-class AuditEvent(SQLModel, table=True):
-    """Who did what, when, with before and after values. Append-only."""
-
-    __tablename__ = "audit_event"
-
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime = created_at_field()
-    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
-    review_id: int | None = Field(default=None, foreign_key="review.id", index=True)
-    entity: str = Field(max_length=40, index=True)
-    entity_id: str = Field(max_length=64)
-    action: str = Field(max_length=20)
-    changes: dict[str, Any] = json_field(dict)
-    reason: str = Field(default="", max_length=2000)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, delete, func, select
 
-from app.accounts.models import AuthToken, Membership, SignInAttempt, User
+from app.accounts.models import AuthToken, SignInAttempt, User
 from app.accounts.permissions import Role
 from app.core import audit
 from app.core.config import get_settings
@@ -25,7 +25,7 @@ from app.core.security import (
     verify_password,
 )
 from app.core.timeutil import utcnow
-from app.reviews.models import Review
+from app.reviews.models import Membership, Review
 
 TOKEN_KINDS = ("access", "personal", "session")
 FAILURE_WINDOW = timedelta(minutes=15)

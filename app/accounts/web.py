@@ -9,14 +9,12 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts import audit_service, service
-from app.accounts.access import ReviewScope
 from app.accounts.deps import (
     SESSION_COOKIE,
     AdminUser,
     CurrentUser,
     OptionalUser,
     cookie_secure,
-    review_scope,
     safe_next,
     session_lifetime,
     sign_in,
@@ -25,6 +23,8 @@ from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.core.errors import DomainError
 from app.core.security import MIN_PASSWORD_LENGTH
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -1,4 +1,10 @@
-"""The audit trail: every write to review data records who, when, what and the change."""
+"""The audit trail: every write records who, when, what and the change.
+
+The table lives here with the code that writes it, so every package can record a change
+without importing another package. Changes to fields that hold personal data are kept in a
+column of their own, so that retention can later remove them without touching the rest of the
+record of who did what.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,32 @@ import datetime as dt
 import enum
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
-from app.accounts.models import AuditEvent
+from app.core.models_base import created_at_field, json_field
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when, with before and after values. Append-only."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = created_at_field()
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    # Who acted when no account did (a survey respondent, the command line): a role, never a name.
+    actor: str = Field(default="", max_length=60)
+    review_id: int | None = Field(default=None, foreign_key="review.id", index=True)
+    entity: str = Field(max_length=40, index=True)
+    entity_id: str = Field(max_length=64)
+    action: str = Field(max_length=20)
+    changes: dict[str, Any] = json_field(dict)
+    # {field: [before, after]} for fields that hold personal data; emptied by retention.
+    personal: dict[str, Any] = json_field(dict)
+    reason: str = Field(default="", max_length=2000)
 
 
 def _plain(value: Any) -> Any:
@@ -59,15 +86,26 @@ def record(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
     reason: str = "",
+    actor: str = "",
+    personal_fields: Iterable[str] = (),
 ) -> AuditEvent:
-    """Add one audit row in the caller's unit of work (so it commits with the change or not at all)."""
+    """Add one audit row in the caller's unit of work (so it commits with the change or not at all).
+
+    Review content is recorded through `app.reviews.changes.record`, which checks the review
+    accepts the write and bumps its revision first; this is the layer beneath it, also used for
+    accounts and frameworks, which belong to no review.
+    """
+    changes = diff(before or {}, after or {})
+    hidden = set(personal_fields)
     event = AuditEvent(
         user_id=user_id,
+        actor=actor,
         review_id=review_id,
         entity=entity,
         entity_id=str(entity_id),
         action=action,
-        changes=diff(before or {}, after or {}),
+        changes={k: v for k, v in changes.items() if k not in hidden},
+        personal={k: v for k, v in changes.items() if k in hidden},
         reason=reason or "",
     )
     session.add(event)

@@ -51,9 +51,6 @@ def make_engine(url: str) -> Engine:
 def get_engine() -> Engine:
     global _engine
     if _engine is None:
-        # Every table must be known before the first flush, or foreign keys cannot resolve.
-        import app.models  # noqa: F401
-
         _engine = make_engine(get_settings().effective_database_url)
     return _engine
 

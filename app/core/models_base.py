@@ -1,9 +1,10 @@
 """Shared column helpers for the SQLModel tables."""
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, Uuid
 from sqlmodel import Column, Field, SQLModel
 
 from app.core.timeutil import utcnow
@@ -37,3 +38,9 @@ def aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+def uid_field() -> Any:
+    """A stable identity beside the integer id, the same on every machine a record travels to
+    (bundles, sync between instances, the device outbox)."""
+    return Field(default_factory=uuid.uuid4, sa_column=Column(Uuid, nullable=False, unique=True))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.accounts.access import ReviewScope
-from app.accounts.deps import review_scope
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.dataprofile import service
 from app.dataprofile.schemas import IndicatorPublic, IndicatorValueIn, StoredValue
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}/indicators", tags=["data profile"])
 

@@ -1,9 +1,10 @@
+import uuid
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.models_base import created_at_field
+from app.core.models_base import created_at_field, uid_field
 
 
 class IndicatorValue(SQLModel, table=True):
@@ -13,6 +14,7 @@ class IndicatorValue(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("review_id", "indicator_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID = uid_field()
     review_id: int = Field(foreign_key="review.id", index=True)
     indicator_key: str = Field(max_length=64)
     value: float

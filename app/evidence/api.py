@@ -8,8 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, Query, Response, status
 from starlette.convertors import Convertor, register_url_convertor
 
-from app.accounts.access import ReviewScope
-from app.accounts.deps import review_scope
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden, Invalid
@@ -23,6 +21,8 @@ from app.evidence.schemas import (
     EvidencePublic,
     EvidenceUpdate,
 )
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope
 
 
 class EvidenceIdConvertor(Convertor[str]):

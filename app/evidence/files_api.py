@@ -8,14 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse, StreamingResponse
 
-from app.accounts.access import ReviewScope
-from app.accounts.deps import review_scope
 from app.accounts.permissions import Action
 from app.core.db import session_scope
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden
 from app.evidence import attachments, exporting, importing
 from app.evidence.files_schemas import AttachmentPublic, ImportReport
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope
 from app.reviews.models import Review
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}/evidence", tags=["evidence files"])

@@ -14,8 +14,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from app.accounts.access import ReviewScope
-from app.accounts.deps import review_scope
 from app.accounts.permissions import Action
 from app.core.config import get_settings
 from app.core.deps import SessionDep
@@ -24,6 +22,8 @@ from app.evidence import attachments, importing
 from app.evidence import service as evidence_service
 from app.evidence.files_schemas import ImportReport
 from app.evidence.filetypes import accept_attribute, accepted_summary
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)

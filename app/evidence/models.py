@@ -1,10 +1,11 @@
+import uuid
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from app.core.models_base import created_at_field, datetime_field, json_field
+from app.core.models_base import created_at_field, datetime_field, json_field, uid_field
 
 POLARITIES = ("strength", "concern", "context")
 
@@ -62,6 +63,7 @@ class EvidenceVersion(SQLModel, table=True):
     __tablename__ = "evidence_version"
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID = uid_field()
     evidence_id: str = Field(foreign_key="evidence.id", index=True, max_length=36)
     version: int
     snapshot: dict[str, Any] = json_field(dict)
@@ -72,6 +74,7 @@ class EvidenceVersion(SQLModel, table=True):
 
 class Attachment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID = uid_field()
     evidence_id: str = Field(foreign_key="evidence.id", index=True, max_length=36)
     sha256: str = Field(max_length=64)
     size: int

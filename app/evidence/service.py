@@ -23,7 +23,7 @@ from sqlalchemy import String, cast, delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from app.accounts.models import Membership, User
+from app.accounts.models import User
 from app.accounts.permissions import Action, Role, allows
 from app.core import audit
 from app.core.errors import Conflict, Invalid, InvalidMany, NotFound
@@ -55,7 +55,7 @@ from app.evidence.schemas import (
 )
 from app.frameworks.schema import Framework
 from app.reviews import service as reviews
-from app.reviews.models import Organisation, Review
+from app.reviews.models import Membership, Organisation, Review
 
 __all__ = [
     "EvidenceContent",

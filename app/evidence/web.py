@@ -18,8 +18,6 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.accounts.access import ReviewScope
-from app.accounts.deps import review_scope
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.core.errors import DomainError, InvalidMany
@@ -31,6 +29,8 @@ from app.evidence.files_web import attachment_upload_context
 from app.evidence.models import POLARITIES
 from app.evidence.schemas import EvidenceFilters, EvidencePublic, EvidenceUpdate
 from app.reviews import service as reviews
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope
 from app.reviews.web import ORG_TYPE_WORDS
 from app.web.templating import render
 

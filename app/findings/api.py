@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.accounts.access import ReviewScope
-from app.accounts.deps import review_scope
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.findings import service
@@ -21,6 +19,8 @@ from app.findings.schemas import (
     RecommendationPublic,
     RecommendationUpdate,
 )
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}", tags=["findings"])
 

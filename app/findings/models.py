@@ -1,8 +1,9 @@
+import uuid
 from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from app.core.models_base import created_at_field, datetime_field, json_field
+from app.core.models_base import created_at_field, datetime_field, json_field, uid_field
 
 FINDING_KINDS = ("strength", "improvement")
 PRIORITIES = ("high", "medium", "low")
@@ -13,6 +14,7 @@ class Finding(SQLModel, table=True):
     """A strength or area for improvement, for a domain and/or a pathway stage."""
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID = uid_field()
     review_id: int = Field(foreign_key="review.id", index=True)
     domain_key: str = Field(default="", max_length=64)
     stage: str = Field(default="", max_length=64)
@@ -28,6 +30,7 @@ class Finding(SQLModel, table=True):
 
 class Recommendation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID = uid_field()
     review_id: int = Field(foreign_key="review.id", index=True)
     # 1, 2, 3... in the order the report lists them; kept without gaps.
     number: int
@@ -47,6 +50,7 @@ class ActionItem(SQLModel, table=True):
     __tablename__ = "action_item"
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID = uid_field()
     review_id: int = Field(foreign_key="review.id", index=True)
     recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id")
     text: str
@@ -64,6 +68,7 @@ class ActionNote(SQLModel, table=True):
     __tablename__ = "action_note"
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID = uid_field()
     action_item_id: int = Field(foreign_key="action_item.id", index=True)
     note: str
     status: str = Field(max_length=12)

@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
-from app.accounts.access import ReviewScope
 from app.accounts.models import User
 from app.accounts.permissions import Role
 from app.core import audit
@@ -46,6 +45,7 @@ from app.findings.schemas import (
     RecommendationRef,
 )
 from app.frameworks.schema import Framework
+from app.reviews.access import ReviewScope
 from app.reviews.models import Organisation, Review
 from app.reviews.service import ensure_writable, review_framework, touch
 

@@ -18,8 +18,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.accounts.access import ReviewScope
-from app.accounts.deps import review_scope
 from app.accounts.permissions import Action, Role
 from app.core.deps import SessionDep
 from app.core.errors import Conflict, Invalid, InvalidMany
@@ -27,6 +25,8 @@ from app.core.text import plain_excerpt, render_markdown
 from app.findings import service
 from app.findings.models import ACTION_STATUSES, FINDING_KINDS, PRIORITIES
 from app.findings.schemas import FindingPublic
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope
 from app.reviews.service import review_framework
 from app.web.templating import render
 

@@ -9,13 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from app.accounts.access import ReviewScope
-from app.accounts.deps import review_scope
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.core.errors import Invalid
 from app.ratings import service
-from app.ratings.deps import review_scope_any
 from app.ratings.models import Rating
 from app.ratings.schemas import (
     LevelCountPublic,
@@ -34,6 +31,8 @@ from app.ratings.schemas import (
     SelfAssessmentState,
     SpreadPublic,
 )
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope, review_scope_any
 from app.reviews.service import review_framework
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}", tags=["ratings"])

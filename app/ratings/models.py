@@ -1,9 +1,10 @@
+import uuid
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.models_base import created_at_field, json_field
+from app.core.models_base import created_at_field, json_field, uid_field
 
 RATER_GROUPS = ("self_assessment", "review_team")
 
@@ -14,6 +15,7 @@ class Rating(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("review_id", "ref", "rater_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID = uid_field()
     review_id: int = Field(foreign_key="review.id", index=True)
     ref: str = Field(max_length=8)
     rater_id: int = Field(foreign_key="user.id", index=True)
@@ -32,6 +34,7 @@ class ModeratedRating(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("review_id", "ref"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID = uid_field()
     review_id: int = Field(foreign_key="review.id", index=True)
     ref: str = Field(max_length=8)
     value: int
@@ -49,6 +52,7 @@ class ResultOverride(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("review_id", "scope", "domain_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID = uid_field()
     review_id: int = Field(foreign_key="review.id", index=True)
     scope: str = Field(max_length=10)  # domain | overall
     domain_key: str = Field(default="", max_length=64)

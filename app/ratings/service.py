@@ -22,8 +22,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.accounts.access import ReviewScope
-from app.accounts.models import Membership, User
+from app.accounts.models import User
 from app.accounts.permissions import Action, Role
 from app.core import audit
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -33,7 +32,8 @@ from app.evidence import service as evidence_service
 from app.evidence.models import Evidence, EvidenceLine
 from app.frameworks.schema import Domain, Framework, LineOfEnquiry, NamedItem
 from app.ratings.models import ModeratedRating, Rating, ResultOverride
-from app.reviews.models import Organisation, Review
+from app.reviews.access import ReviewScope
+from app.reviews.models import Membership, Organisation, Review
 from app.reviews.service import review_framework, touch
 from app.scoring import (
     AgreementResult,

@@ -18,15 +18,14 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from app import charts
-from app.accounts.access import ReviewScope
-from app.accounts.deps import review_scope
 from app.accounts.permissions import Action, Role
 from app.core.deps import SessionDep
 from app.core.errors import Conflict, DomainError
 from app.core.text import plain_excerpt
 from app.frameworks.schema import Framework
 from app.ratings import service
-from app.ratings.deps import review_scope_any
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope, review_scope_any
 from app.reviews.models import Organisation
 from app.reviews.service import review_framework
 from app.scoring import ReviewScores, level_label

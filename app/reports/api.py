@@ -8,8 +8,6 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlmodel import Session
 
-from app.accounts.access import ReviewScope
-from app.accounts.deps import review_scope
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.core.errors import NotFound
@@ -27,6 +25,8 @@ from app.reports.schemas import (
     TemplateSetPublic,
 )
 from app.reports.templates import get_template_set, template_sets
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope
 from app.reviews.models import Review
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}", tags=["report"], lifespan=jobs.lifespan)

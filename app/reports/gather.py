@@ -13,7 +13,7 @@ from collections import defaultdict
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from app.accounts.models import Membership, User
+from app.accounts.models import User
 from app.accounts.permissions import Role
 from app.core.models_base import aware
 from app.dataprofile.models import IndicatorValue
@@ -34,7 +34,7 @@ from app.reports.snapshot import (
     ReviewInfo,
     TeamMember,
 )
-from app.reviews.models import Organisation, Review
+from app.reviews.models import Membership, Organisation, Review
 from app.reviews.service import review_framework
 
 # Self-assessors are system leaders of the partners, not members of the review team.

@@ -13,8 +13,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.accounts.access import ReviewScope
-from app.accounts.deps import review_scope
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.core.errors import DomainError, NotFound
@@ -31,6 +29,8 @@ from app.reports.options import (
     ReportOptions,
 )
 from app.reports.templates import template_sets
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)

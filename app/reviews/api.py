@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.accounts.access import ReviewScope, membership_of
-from app.accounts.deps import AdminUser, CurrentUser, review_scope
+from app.accounts.deps import AdminUser, CurrentUser
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.reviews import service, workflow
+from app.reviews.access import ReviewScope, membership_of
+from app.reviews.deps import review_scope
 from app.reviews.models import Review
 from app.reviews.schemas import (
     MemberCreate,

@@ -1,8 +1,10 @@
+import uuid
 from datetime import date, datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.models_base import created_at_field, datetime_field, json_field
+from app.core.models_base import created_at_field, datetime_field, json_field, uid_field
 
 REVIEW_KINDS = ("external_review", "peer_review", "self_assessment", "progress_review")
 REVIEW_STATUSES = ("planning", "fieldwork", "moderation", "reporting", "published")
@@ -20,6 +22,7 @@ ORGANISATION_TYPES = (
 
 class Review(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID = uid_field()
     title: str = Field(max_length=300)
     place: str = Field(max_length=200)
     icb: str = Field(default="", max_length=200)
@@ -46,7 +49,22 @@ class Organisation(SQLModel, table=True):
     """A partner organisation of one review."""
 
     id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID = uid_field()
     review_id: int = Field(foreign_key="review.id", index=True)
     name: str = Field(max_length=200)
     org_type: str = Field(max_length=20)
+    created_at: datetime = created_at_field()
+
+
+class Membership(SQLModel, table=True):
+    """A person's role in one review: the review team and the self-assessors."""
+
+    __table_args__ = (UniqueConstraint("review_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: uuid.UUID = uid_field()
+    review_id: int = Field(foreign_key="review.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    role: str = Field(max_length=20)  # lead | reviewer | self_assessor | report_writer | observer
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     created_at: datetime = created_at_field()

@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from app.accounts import service as accounts
-from app.accounts.models import Membership, User
+from app.accounts.models import User
 from app.accounts.permissions import Role
 from app.core import audit
 from app.core.errors import Conflict, Invalid, NotFound, ReadOnly
@@ -25,7 +25,7 @@ from app.frameworks.models import FrameworkVersion
 from app.frameworks.schema import Framework
 from app.ratings.models import ModeratedRating, Rating
 from app.reviews import workflow
-from app.reviews.models import ORGANISATION_TYPES, REVIEW_KINDS, Organisation, Review
+from app.reviews.models import ORGANISATION_TYPES, REVIEW_KINDS, Membership, Organisation, Review
 
 # The review fields people edit, and the report text written by report writers.
 DETAIL_FIELDS = (

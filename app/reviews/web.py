@@ -15,8 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.accounts.access import ReviewScope
-from app.accounts.deps import AdminUser, review_scope
+from app.accounts.deps import AdminUser
 from app.accounts.permissions import Action, Role
 from app.core.deps import SessionDep
 from app.core.errors import DomainError, Invalid, NotFound
@@ -24,6 +23,8 @@ from app.dataprofile import service as dataprofile
 from app.evidence.service import coverage_summary
 from app.frameworks import service as frameworks
 from app.reviews import service, workflow
+from app.reviews.access import ReviewScope
+from app.reviews.deps import review_scope
 from app.reviews.models import ORGANISATION_TYPES, REVIEW_KINDS, REVIEW_STATUSES, Organisation
 from app.web.templating import render
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 18:31:51.982076
+Create Date: 2026-11-27 13:50:04.334667
 """
 
 from collections.abc import Sequence
@@ -38,6 +38,7 @@ def upgrade() -> None:
     op.create_table(
         "review",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("place", sa.String(length=200), nullable=False),
         sa.Column("icb", sa.String(length=200), nullable=False),
@@ -57,6 +58,7 @@ def upgrade() -> None:
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_review")),
+        sa.UniqueConstraint("uid", name=op.f("uq_review_uid")),
     )
     with op.batch_alter_table("review", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_review_status"), ["status"], unique=False)
@@ -91,11 +93,13 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("actor", sa.String(length=60), nullable=False),
         sa.Column("review_id", sa.Integer(), nullable=True),
         sa.Column("entity", sa.String(length=40), nullable=False),
         sa.Column("entity_id", sa.String(length=64), nullable=False),
         sa.Column("action", sa.String(length=20), nullable=False),
         sa.Column("changes", sa.JSON(), nullable=False),
+        sa.Column("personal", sa.JSON(), nullable=False),
         sa.Column("reason", sa.String(length=2000), nullable=False),
         sa.ForeignKeyConstraint(["review_id"], ["review.id"], name=op.f("fk_audit_event_review_id_review")),
         sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_audit_event_user_id_user")),
@@ -160,6 +164,7 @@ def upgrade() -> None:
     op.create_table(
         "finding",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("review_id", sa.Integer(), nullable=False),
         sa.Column("domain_key", sa.String(length=64), nullable=False),
         sa.Column("stage", sa.String(length=64), nullable=False),
@@ -173,6 +178,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["created_by_id"], ["user.id"], name=op.f("fk_finding_created_by_id_user")),
         sa.ForeignKeyConstraint(["review_id"], ["review.id"], name=op.f("fk_finding_review_id_review")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_finding")),
+        sa.UniqueConstraint("uid", name=op.f("uq_finding_uid")),
     )
     with op.batch_alter_table("finding", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_finding_review_id"), ["review_id"], unique=False)
@@ -180,6 +186,7 @@ def upgrade() -> None:
     op.create_table(
         "indicator_value",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("review_id", sa.Integer(), nullable=False),
         sa.Column("indicator_key", sa.String(length=64), nullable=False),
         sa.Column("value", sa.Float(), nullable=False),
@@ -196,6 +203,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "review_id", "indicator_key", name=op.f("uq_indicator_value_review_id_indicator_key")
         ),
+        sa.UniqueConstraint("uid", name=op.f("uq_indicator_value_uid")),
     )
     with op.batch_alter_table("indicator_value", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_indicator_value_review_id"), ["review_id"], unique=False)
@@ -203,6 +211,7 @@ def upgrade() -> None:
     op.create_table(
         "moderated_rating",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("review_id", sa.Integer(), nullable=False),
         sa.Column("ref", sa.String(length=8), nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
@@ -219,6 +228,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_moderated_rating")),
         sa.UniqueConstraint("review_id", "ref", name=op.f("uq_moderated_rating_review_id_ref")),
+        sa.UniqueConstraint("uid", name=op.f("uq_moderated_rating_uid")),
     )
     with op.batch_alter_table("moderated_rating", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_moderated_rating_review_id"), ["review_id"], unique=False)
@@ -226,12 +236,14 @@ def upgrade() -> None:
     op.create_table(
         "organisation",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("review_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("org_type", sa.String(length=20), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["review_id"], ["review.id"], name=op.f("fk_organisation_review_id_review")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisation")),
+        sa.UniqueConstraint("uid", name=op.f("uq_organisation_uid")),
     )
     with op.batch_alter_table("organisation", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_organisation_review_id"), ["review_id"], unique=False)
@@ -239,6 +251,7 @@ def upgrade() -> None:
     op.create_table(
         "recommendation",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("review_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("text", sa.String(), nullable=False),
@@ -256,6 +269,7 @@ def upgrade() -> None:
             ["review_id"], ["review.id"], name=op.f("fk_recommendation_review_id_review")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recommendation")),
+        sa.UniqueConstraint("uid", name=op.f("uq_recommendation_uid")),
     )
     with op.batch_alter_table("recommendation", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_recommendation_review_id"), ["review_id"], unique=False)
@@ -285,6 +299,7 @@ def upgrade() -> None:
     op.create_table(
         "result_override",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("review_id", sa.Integer(), nullable=False),
         sa.Column("scope", sa.String(length=10), nullable=False),
         sa.Column("domain_key", sa.String(length=64), nullable=False),
@@ -302,6 +317,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "review_id", "scope", "domain_key", name=op.f("uq_result_override_review_id_scope_domain_key")
         ),
+        sa.UniqueConstraint("uid", name=op.f("uq_result_override_uid")),
     )
     with op.batch_alter_table("result_override", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_result_override_review_id"), ["review_id"], unique=False)
@@ -309,6 +325,7 @@ def upgrade() -> None:
     op.create_table(
         "action_item",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("review_id", sa.Integer(), nullable=False),
         sa.Column("recommendation_id", sa.Integer(), nullable=True),
         sa.Column("text", sa.String(), nullable=False),
@@ -333,6 +350,7 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(["review_id"], ["review.id"], name=op.f("fk_action_item_review_id_review")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_action_item")),
+        sa.UniqueConstraint("uid", name=op.f("uq_action_item_uid")),
     )
     with op.batch_alter_table("action_item", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_action_item_review_id"), ["review_id"], unique=False)
@@ -340,6 +358,7 @@ def upgrade() -> None:
     op.create_table(
         "attachment",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("evidence_id", sa.String(length=36), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
@@ -359,6 +378,7 @@ def upgrade() -> None:
             ["uploaded_by_id"], ["user.id"], name=op.f("fk_attachment_uploaded_by_id_user")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attachment")),
+        sa.UniqueConstraint("uid", name=op.f("uq_attachment_uid")),
     )
     with op.batch_alter_table("attachment", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_attachment_evidence_id"), ["evidence_id"], unique=False)
@@ -406,6 +426,7 @@ def upgrade() -> None:
     op.create_table(
         "evidence_version",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("evidence_id", sa.String(length=36), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("snapshot", sa.JSON(), nullable=False),
@@ -419,6 +440,7 @@ def upgrade() -> None:
             ["evidence_id"], ["evidence.id"], name=op.f("fk_evidence_version_evidence_id_evidence")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence_version")),
+        sa.UniqueConstraint("uid", name=op.f("uq_evidence_version_uid")),
     )
     with op.batch_alter_table("evidence_version", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_evidence_version_evidence_id"), ["evidence_id"], unique=False)
@@ -426,6 +448,7 @@ def upgrade() -> None:
     op.create_table(
         "membership",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("review_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
@@ -438,6 +461,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_membership_user_id_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_membership")),
         sa.UniqueConstraint("review_id", "user_id", name=op.f("uq_membership_review_id_user_id")),
+        sa.UniqueConstraint("uid", name=op.f("uq_membership_uid")),
     )
     with op.batch_alter_table("membership", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_membership_review_id"), ["review_id"], unique=False)
@@ -446,6 +470,7 @@ def upgrade() -> None:
     op.create_table(
         "rating",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("review_id", sa.Integer(), nullable=False),
         sa.Column("ref", sa.String(length=8), nullable=False),
         sa.Column("rater_id", sa.Integer(), nullable=False),
@@ -462,6 +487,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["review_id"], ["review.id"], name=op.f("fk_rating_review_id_review")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rating")),
         sa.UniqueConstraint("review_id", "ref", "rater_id", name=op.f("uq_rating_review_id_ref_rater_id")),
+        sa.UniqueConstraint("uid", name=op.f("uq_rating_uid")),
     )
     with op.batch_alter_table("rating", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_rating_rater_id"), ["rater_id"], unique=False)
@@ -495,6 +521,7 @@ def upgrade() -> None:
     op.create_table(
         "action_note",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("action_item_id", sa.Integer(), nullable=False),
         sa.Column("note", sa.String(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
@@ -507,6 +534,7 @@ def upgrade() -> None:
             ["created_by_id"], ["user.id"], name=op.f("fk_action_note_created_by_id_user")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_action_note")),
+        sa.UniqueConstraint("uid", name=op.f("uq_action_note_uid")),
     )
     with op.batch_alter_table("action_note", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_action_note_action_item_id"), ["action_item_id"], unique=False)

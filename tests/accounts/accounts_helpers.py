@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from sqlmodel import col, select
 
-from app.accounts.models import AuditEvent
+from app.core.audit import AuditEvent
 from app.core.config import get_settings
 from app.core.db import session_scope
 

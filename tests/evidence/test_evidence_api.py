@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.accounts.models import AuditEvent
+from app.core.audit import AuditEvent
 from app.core.db import session_scope
 from app.evidence.models import (
     Attachment,

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import event, func
 from sqlmodel import select
 
-from app.accounts.models import AuditEvent, User
+from app.accounts.models import User
+from app.core.audit import AuditEvent
 from app.core.db import get_engine, session_scope
 from app.core.errors import InvalidMany
 from app.evidence import service

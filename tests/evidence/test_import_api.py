@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 import tests.evidence.file_samples as samples
-from app.accounts.models import AuditEvent
+from app.core.audit import AuditEvent
 from app.core.config import get_settings
 from app.core.db import session_scope
 from app.evidence import importing

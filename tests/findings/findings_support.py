@@ -97,7 +97,7 @@ def make_team(status: str = "reporting") -> Team:
 
 def audit_rows(review: Review, entity: str) -> list[tuple[int | None, str, str, dict]]:
     """(user, action, entity id, changes) of the audit rows for one kind of entity, oldest first."""
-    from app.accounts.models import AuditEvent
+    from app.core.audit import AuditEvent
 
     with session_scope() as s:
         rows = s.exec(

@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from app.accounts import service as accounts
 from app.accounts.deps import SESSION_COOKIE
-from app.accounts.models import AuditEvent, User
+from app.accounts.models import User
+from app.core.audit import AuditEvent
 from app.core.db import session_scope
 from app.core.timeutil import utcnow
 from app.evidence.models import Evidence, EvidenceLine
@@ -122,9 +123,9 @@ def set_closed(review: Review, closed: bool = True) -> None:
 
 def rate_as(user: User, review: Review, ref: str, value: int, **fields: object) -> None:
     """Store a rating through the service, as `user` would through the API."""
-    from app.accounts.access import authorize
     from app.accounts.permissions import Action
     from app.ratings import service
+    from app.reviews.access import authorize
 
     with session_scope() as s:
         member = s.get(User, user.id)
@@ -138,9 +139,9 @@ def rate_as(user: User, review: Review, ref: str, value: int, **fields: object) 
 
 def moderate_as(user: User, review: Review, ref: str, value: int, rationale: str, cited: list[str]) -> None:
     """Store a moderated rating through the service, as the lead would."""
-    from app.accounts.access import authorize
     from app.accounts.permissions import Action
     from app.ratings import service
+    from app.reviews.access import authorize
 
     with session_scope() as s:
         member = s.get(User, user.id)

@@ -16,7 +16,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from sqlmodel import Session
 
-from app.accounts.models import Membership, User
+from app.accounts.models import User
 from app.accounts.service import issue_token
 from app.core.db import session_scope
 from app.core.security import hash_password
@@ -24,7 +24,7 @@ from app.dataprofile.models import IndicatorValue
 from app.evidence.models import Evidence, EvidenceLine, EvidenceOrganisation, EvidenceStage
 from app.findings.models import ActionItem, ActionNote, Finding, Recommendation
 from app.ratings.models import ModeratedRating, Rating
-from app.reviews.models import Organisation, Review
+from app.reviews.models import Membership, Organisation, Review
 from app.reviews.service import review_framework
 from tests.factories import PASSWORD
 

@@ -11,7 +11,8 @@ import uuid
 
 from sqlmodel import select
 
-from app.accounts.models import AuditEvent, User
+from app.accounts.models import User
+from app.core.audit import AuditEvent
 from app.core.db import session_scope
 from app.evidence.models import Evidence, EvidenceLine, EvidenceOrganisation
 from app.reviews.models import Review

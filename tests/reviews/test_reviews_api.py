@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from app.accounts.models import Membership
 from app.core.db import session_scope
-from app.reviews.models import Review
+from app.reviews.models import Membership, Review
 from tests.factories import add_member, auth, make_review, make_user
 from tests.reviews.reviews_helpers import add_evidence, audit_rows
 

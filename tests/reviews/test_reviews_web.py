@@ -7,10 +7,9 @@ import re
 import pytest
 from sqlmodel import select
 
-from app.accounts.models import Membership
 from app.core.db import session_scope
 from app.dataprofile.models import IndicatorValue
-from app.reviews.models import Organisation, Review
+from app.reviews.models import Membership, Organisation, Review
 from tests.factories import add_member, add_organisation, make_review, make_user
 from tests.reviews.reviews_helpers import add_evidence, audit_rows, browser_session
 

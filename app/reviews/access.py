@@ -1,4 +1,8 @@
-"""The one permission check: may this user take this action on this review?"""
+"""The one permission check: may this user take this action on this review?
+
+It answers with the caller's scope, which is also the write context every service that
+changes a review takes (see `app.reviews.changes`).
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,40 @@ from dataclasses import dataclass
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
-from app.accounts.models import Membership, User
+from app.accounts.models import User
 from app.accounts.permissions import Action, Role, allows
 from app.core.errors import Forbidden, NotFound, ReadOnly
-from app.reviews.models import Review
+from app.reviews.models import Membership, Review
 
 
 @dataclass
-class ReviewScope:
-    """What a permitted request knows: the review, the user and their role in it."""
+class WriteContext:
+    """Who is changing a review: the review, the acting account (None for an actor without
+    one, such as a survey respondent), a word for that actor, their role and organisation."""
 
     review: Review
-    user: User
-    role: Role | None  # None for a global admin with no role of their own
-    membership: Membership | None
+    user_id: int | None
+    role: Role | None
+    organisation_id: int | None
+    actor: str = ""
 
     @property
     def published(self) -> bool:
         return self.review.status == "published"
+
+
+class ReviewScope(WriteContext):
+    """What a permitted request knows: the review, the user and their role in it."""
+
+    def __init__(self, review: Review, user: User, role: Role | None, membership: Membership | None):
+        super().__init__(
+            review=review,
+            user_id=user.id,
+            role=role,  # None for a global admin with no role of their own
+            organisation_id=membership.organisation_id if membership else None,
+        )
+        self.user = user
+        self.membership = membership
 
     def can(self, action: Action | str) -> bool:
         return allows(self.role, Action(action), published=self.published, is_admin=self.user.is_admin)
@@ -67,3 +87,15 @@ def _role_could_after(scope: ReviewScope, action: Action) -> bool:
 
 def _role_could_before(scope: ReviewScope, action: Action) -> bool:
     return allows(scope.role, action, published=False, is_admin=scope.user.is_admin)
+
+
+def scope_for(session: Session, review: Review, user: User) -> ReviewScope:
+    """The scope of `user` in `review` without a permission check: for the command line, the
+    demo seed and tests, which act as a named person outside any request."""
+    membership = membership_of(session, user.id or 0, review.id or 0)
+    return ReviewScope(review, user, Role(membership.role) if membership else None, membership)
+
+
+def anonymous_context(review: Review, actor: str) -> WriteContext:
+    """A write context for someone with no account (a survey respondent): only a word for them."""
+    return WriteContext(review=review, user_id=None, role=None, organisation_id=None, actor=actor)

@@ -1,10 +1,9 @@
-"""A review-scope dependency for routes that more than one action may open.
+"""Who may act on a review: dependencies that run the one permission check for a route.
 
-Rating a line is one route for two kinds of rater: a self-assessor rates their
-own system (`rate_self`) and a reviewer or the lead rates from the evidence
-(`rate_team`). Rather than two routes, the route accepts either action. The
-check is still the one permission check, `app.accounts.access.authorize`,
-tried for each action in turn.
+`review_scope(action)` gives a route the caller's scope in the review named by its
+`review_id` path parameter. Some routes open to more than one action (rating a line is one
+route for a self-assessor, `rate_self`, and for a reviewer, `rate_team`): `review_scope_any`
+tries each in turn. The route-permission test reads `required_action` from each dependency.
 """
 
 from __future__ import annotations
@@ -13,11 +12,22 @@ from typing import Any
 
 from fastapi import Depends
 
-from app.accounts.access import ReviewScope, authorize
 from app.accounts.deps import CurrentUser
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.core.errors import DomainError, ReadOnly
+from app.reviews.access import ReviewScope, authorize
+
+
+def review_scope(action: Action) -> Any:
+    """Dependency factory: the caller's scope in the review named by the `review_id` path
+    parameter, checked for `action` by the one permission check."""
+
+    def dependency(review_id: int, user: CurrentUser, session: SessionDep) -> ReviewScope:
+        return authorize(session, user, review_id, action)
+
+    dependency.required_action = action  # type: ignore[attr-defined]
+    return Depends(dependency)
 
 
 def authorize_any(
