@@ -5,6 +5,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 from app.core.config import get_settings
 from app.core.db import make_engine
+from app.core.models_base import UtcDateTime
 from app.models import metadata
 
 config = context.config
@@ -20,6 +21,8 @@ def render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
     # Keep sqlmodel out of migration files: its AutoString is a plain String.
     if type_ == "type" and isinstance(obj, AutoString):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"  # the zone handling is Python's; the column is plain
     return False
 
 

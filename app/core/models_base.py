@@ -1,10 +1,12 @@
 """Shared column helpers for the SQLModel tables."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Uuid
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, SQLModel
 
 from app.core.timeutil import utcnow
@@ -19,12 +21,32 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment in UTC, stored with its zone where the database keeps one and loaded aware on every
+    database: SQLite keeps no zone and would hand back naive values, which the API would then
+    send without their `Z`. Migrations render it as `sa.DateTime(timezone=True)`."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        # A naive value is taken to be UTC already (what `utcnow` gives, less its zone).
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        # PostgreSQL answers in the session's zone; the API speaks UTC.
+        value = aware(value)
+        return value.astimezone(UTC) if value is not None else None
+
+
 def created_at_field() -> Any:
-    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    return Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 def datetime_field(nullable: bool = True, **kw: Any) -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, **kw))
+    return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable, **kw))
 
 
 def json_field(default_factory: Any = list) -> Any:
@@ -33,8 +55,6 @@ def json_field(default_factory: Any = list) -> Any:
 
 def aware(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; they were stored as UTC."""
-    from datetime import UTC
-
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
