@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from app.core.yamlsafe import GuardedLoader, YamlError, yaml_error
 from app.frameworks.schema import Framework, Path, cross_checks
 
 
@@ -52,7 +53,7 @@ def format_path(path: Path) -> str:
 
 
 def _walk(
-    loader: yaml.SafeLoader,
+    loader: GuardedLoader,
     node: yaml.Node,
     path: Path,
     lines: dict[Path, int],
@@ -83,7 +84,7 @@ def _line_for(path: Path, lines: dict[Path, int]) -> int | None:
 
 def parse_framework(text: str, file: str = "<string>") -> ParsedFramework:
     """Parse and validate framework text; raise `FrameworkInvalid` listing every problem."""
-    loader = yaml.SafeLoader(text)
+    loader = GuardedLoader(text, file)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -92,10 +93,10 @@ def parse_framework(text: str, file: str = "<string>") -> ParsedFramework:
         lines: dict[Path, int] = {}
         problems: list[tuple[Path, str]] = []
         _walk(loader, node, (), lines, problems)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        raise FrameworkInvalid([FrameworkError(file, "", line, f"not valid YAML: {exc}")]) from exc
+    except (yaml.YAMLError, YamlError) as exc:
+        # Aliases, anchors and deep nesting are refused while composing, before anything is built.
+        refused = exc if isinstance(exc, YamlError) else yaml_error(exc, file)
+        raise FrameworkInvalid([FrameworkError(file, "", refused.line, refused.message)]) from exc
     finally:
         loader.dispose()
 
