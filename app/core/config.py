@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     extra_report_templates_dir: Path | None = None
     max_request_bytes: int = 25 * 1024 * 1024
     max_attachment_bytes: int = 20 * 1024 * 1024
+    # How far an uploaded ZIP-based file (XLSX, DOCX...) may unpack before it is refused unread.
+    max_unzipped_bytes: int = 50 * 1024 * 1024
+    max_zip_members: int = 2000
+    max_zip_ratio: int = 100
     access_token_minutes: int = 8 * 60
     session_minutes: int = 12 * 60
     report_timeout_seconds: int = 300

@@ -5,7 +5,8 @@ like that kind of file. The name alone is the client's claim; the content decide
 type we store and serve, so a program or web page renamed `.pdf` never reaches another
 reviewer's browser as a "PDF".
 
-Pure functions over a seekable binary stream: no database, no web, no settings.
+Pure functions over a seekable binary stream: no database, no web (a ZIP's unpacked size is
+judged against the settings' limits by `app.core.zipsafe`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import BinaryIO
+
+from app.core.zipsafe import ArchiveRefused, check_zip
 
 # How much of the start of a file the signature checks look at.
 _HEAD_BYTES = 4096
@@ -308,6 +311,7 @@ _ODF = {
 def _zip_kind(stream: BinaryIO) -> str:
     try:
         with zipfile.ZipFile(stream) as archive:
+            check_zip(archive)  # before any part is read
             names = set(archive.namelist())
             if "[Content_Types].xml" in names:
                 types = _read_member(archive, "[Content_Types].xml").decode("utf-8", "replace")
@@ -324,6 +328,8 @@ def _zip_kind(stream: BinaryIO) -> str:
                 if mimetype.startswith("application/vnd.oasis.opendocument"):
                     return "opendocument-other"
             return "zip"
+    except ArchiveRefused as exc:
+        raise UnacceptableFile(f"the file is refused unread: {exc}") from None
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError, ValueError):
         return "damaged-zip"
 

@@ -19,6 +19,7 @@ import io
 import json
 import re
 import uuid
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import User
 from app.core import audit
 from app.core.errors import DomainError, Invalid, InvalidMany
+from app.core.zipsafe import ArchiveRefused, check_zip
 from app.evidence import service as evidence_service
 from app.evidence.attachments import IncomingFile, receive_upload
 from app.evidence.exporting import HEADERS as EXPORT_HEADERS
@@ -163,6 +165,7 @@ def _xlsx_records(path: Path) -> Iterable[tuple[int, list[Any]]]:
     # A file object, not the path: openpyxl judges a path by its extension, and the temporary
     # copy has none (its content was checked already).
     with path.open("rb") as handle:
+        _check_unpacked_size(handle)
         try:
             workbook = load_workbook(handle, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
@@ -184,6 +187,19 @@ def _xlsx_records(path: Path) -> Iterable[tuple[int, list[Any]]]:
             return records
         finally:
             workbook.close()
+
+
+def _check_unpacked_size(handle: BinaryIO) -> None:
+    # Checked here as well as when the upload arrived: a staged file is read again later, and
+    # this is the one place a workbook is parsed.
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            check_zip(archive)
+    except ArchiveRefused as exc:
+        raise Invalid(f"the workbook is refused unread: {exc}", field=FILE_FIELD) from None
+    except (zipfile.BadZipFile, OSError, ValueError):
+        pass  # a damaged workbook: openpyxl says so in its own words below
+    handle.seek(0)
 
 
 def _cell_text(value: Any) -> str:
