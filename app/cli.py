@@ -37,8 +37,8 @@ def fail(message: str, code: int = 1) -> None:
 
 @cli.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(envvar="HOST", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
 ) -> None:
@@ -166,6 +166,16 @@ def users_create(
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
+    from app.core.config import settings_problem
+
+    # Bad settings are a person's mistake: one line saying which, not a traceback.
+    try:
+        get_settings()
+    except ValidationError as exc:
+        typer.echo(f"error: {settings_problem(exc)}", err=True)
+        raise SystemExit(2) from None
     cli()
 
 

@@ -2486,13 +2486,15 @@ demo_cli = typer.Typer(help="The demonstration review (fictional data).", no_arg
 @demo_cli.command("seed")
 def seed_command(
     url: Annotated[
-        str, typer.Option(help="Where the app is served, for the sign-in hint.")
-    ] = "http://127.0.0.1:8000",
+        str, typer.Option(help="Where the app is served, for the sign-in hint (default: from HOST and PORT).")
+    ] = "",
 ) -> None:
     """Add the demo review and its accounts to an empty database (does nothing if any review exists)."""
+    from app.core.config import get_settings
     from app.core.db import session_scope
     from app.core.errors import DomainError
 
+    url = url or get_settings().served_url
     try:
         with session_scope() as session:
             result = seed_demo(session)

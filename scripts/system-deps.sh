@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sysreview needs when they are missing.
 # WeasyPrint needs Pango and HarfBuzz (subset for fast font subsetting);
-# the tests also need poppler-utils (pdftotext, pdftoppm) and Chromium.
+# the tests also need poppler-utils (pdftotext, pdftoppm) and Chromium; `make install` needs
+# python3-venv where the distribution ships it apart.
 set -euo pipefail
 
 runtime=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 shared-mime-info)
@@ -10,6 +11,14 @@ testing=(poppler-utils chromium)
 wanted=("${runtime[@]}")
 if [ "${SYSREVIEW_TEST_TOOLS:-0}" = "1" ]; then
   wanted+=("${testing[@]}")
+fi
+
+# `make install` builds a virtual environment; Debian and Ubuntu split venv's pip bootstrap
+# (ensurepip) out of the interpreter into python3.X-venv, without which `python3 -m venv` fails.
+python=${PYTHON:-python3}
+if command -v "$python" >/dev/null 2>&1 && ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  wanted+=("python${version}-venv")
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # Cookies get the Secure flag when the app is served over https (set behind a TLS proxy).
     force_https_cookies: bool = False
     login_delay_after_failures: int = 3
+    # Where `sysreview serve` (and so `make run` and the container) listens; also used in hints.
+    host: str = "127.0.0.1"
+    port: int = 8000
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
@@ -52,6 +55,13 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'sysreview.db'}"
 
     @property
+    def served_url(self) -> str:
+        """The address people open, for hints such as the demo's sign-in line."""
+        # Listening on every interface is reached on this machine as localhost.
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
     def attachments_dir(self) -> Path:
         return self.data_dir / "attachments"
 
@@ -63,3 +73,13 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """A settings error as one line naming the environment variables, for the command line."""
+    problems = []
+    for error in exc.errors():
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        names = [str(part).upper() for part in error.get("loc", ())]
+        problems.append(f"{'.'.join(names)}: {message}" if names else message)
+    return "settings: " + "; ".join(problems)

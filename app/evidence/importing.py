@@ -103,7 +103,12 @@ def _header_key(text: str) -> str:
 
 def recognised_headers(field_name: str) -> list[str]:
     """Header texts matched to a field when no mapping names a column for it."""
-    names = [field_name.replace("_", " "), EXPORT_HEADERS.get(field_name, ""), *_ALIASES.get(field_name, ())]
+    names = [
+        field_name.replace("_", " "),
+        EXPORT_HEADERS.get(field_name, ""),
+        FIELD_LABELS.get(field_name, ""),  # as the form labels it
+        *_ALIASES.get(field_name, ()),
+    ]
     return [n for n in dict.fromkeys(_header_key(n) for n in names) if n]
 
 
