@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import app.models  # noqa: F401  every table known before the first flush, or foreign keys cannot resolve
 from app.core.config import get_settings
 from app.core.errors import DomainError
-from app.core.middleware import SECURITY_HEADERS, BodySizeLimit, SecurityHeaders
+from app.core.middleware import SECURITY_HEADERS, BodySizeLimit, SecurityHeaders, TextGuard
 from app.web.templating import STATIC_DIR, render
 
 log = logging.getLogger("sysreview")
@@ -131,6 +131,7 @@ def create_app() -> FastAPI:
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(TextGuard)  # inside the size limit: it never sees more than the limit
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)
     return app

@@ -1,10 +1,16 @@
-"""Security headers and a request size limit, as plain ASGI middleware."""
+"""Security headers, a request size limit and the text rule, as plain ASGI middleware."""
 
 from __future__ import annotations
 
+import html
 import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.textrules import text_problem
 
 # Only our own origin; no inline script; SVG charts use inline style attributes only.
 CSP = (
@@ -97,24 +103,229 @@ class _BodyTooLarge(BaseException):
 
 async def _too_large(send: Send, limit: int, page: bool) -> None:
     message = f"the request body is larger than the limit of {limit} bytes"
+    await _answer(
+        send,
+        413,
+        {"detail": message},
+        page=page,
+        title="The file is too large",
+        paragraphs=[
+            f"What you sent is larger than {limit / 1048576:.0f} MB, the most this service accepts.",
+            "Go back and choose a smaller file, or split it into parts.",
+        ],
+    )
+
+
+async def _answer(
+    send: Send, status: int, body: dict[str, Any], *, page: bool, title: str, paragraphs: list[str]
+) -> None:
+    """An answer from before the app is reached: JSON, or a static page for a browser (the
+    template engine and the session are not reached)."""
     if page:
-        body = (  # a static page: the template engine and the session are not reached
+        text = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+        content = (
             '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
-            "<title>Too large - sysreview</title>"
+            f"<title>{html.escape(title)} - sysreview</title>"
             '<link rel="stylesheet" href="/static/site.css"></head><body><main class="container">'
-            "<h1>The file is too large</h1>"
-            f"<p>What you sent is larger than {limit / 1048576:.0f} MB, the most this service accepts.</p>"
-            "<p>Go back and choose a smaller file, or split it into parts.</p></main></body></html>"
+            f"<h1>{html.escape(title)}</h1>{text}</main></body></html>"
         ).encode()
         content_type = b"text/html; charset=utf-8"
     else:
-        body = json.dumps({"detail": message}).encode()
+        content = json.dumps(body).encode()
         content_type = b"application/json"
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
+            "status": status,
+            "headers": [(b"content-type", content_type), (b"content-length", str(len(content)).encode())],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": content})
+
+
+# The text rule at the edge -------------------------------------------------------------------
+
+
+class TextGuard:
+    """Refuse, with 422 naming the field, any text the service does not accept
+    (`app.core.textrules`) in the path, the query, a JSON body, a form or a multipart form's
+    text fields (not its files), for every route at once.
+
+    A body is inspected as it streams to the app; the refusal is raised from the last chunk,
+    before the app has parsed it, so no route and no service sees the text.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        page = not scope["path"].startswith("/api/") and b"text/html" in headers.get(b"accept", b"")
+        query = scope.get("query_string", b"").decode("latin-1")
+        problem = _first_problem([("path", scope["path"]), *parse_qsl(query, keep_blank_values=True)])
+        if problem:
+            await _refuse(send, problem, page)
+            return
+        inspector = _inspector(headers.get(b"content-type", b""))
+        if inspector is None:
+            await self.app(scope, receive, send)
+            return
+
+        async def guarded_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                inspector.feed(message.get("body", b""))
+                if not message.get("more_body", False):
+                    found = inspector.finish()
+                    if found:
+                        raise _TextRefused(found)
+            return message
+
+        try:
+            await self.app(scope, guarded_receive, send)
+        except _TextRefused as refused:
+            await _refuse(send, refused.problem, page)
+
+
+class _TextRefused(BaseException):
+    # A BaseException for the reason `_BodyTooLarge` is one: FastAPI would turn an Exception
+    # raised while reading the body into a 400.
+    def __init__(self, problem: tuple[str, str]):
+        super().__init__(problem)
+        self.problem = problem
+
+
+def _first_problem(pairs: Iterator[tuple[str, str]] | list[tuple[str, str]]) -> tuple[str, str] | None:
+    """(field, message) for the first field whose name or value breaks the text rule."""
+    for field, value in pairs:
+        if text_problem(field):
+            return "field name", f"a field's name {text_problem(field)}"
+        message = text_problem(value)
+        if message:
+            return field, message
+    return None
+
+
+def _json_strings(value: object, path: str = "") -> Iterator[tuple[str, str]]:
+    """(field, text) for every string in a JSON document, keys included, fields dotted."""
+    if isinstance(value, str):
+        yield path or "body", value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            field = f"{path}.{key}" if path else str(key)
+            yield field, str(key)
+            yield from _json_strings(item, field)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _json_strings(item, f"{path}.{index}" if path else str(index))
+
+
+class _Collected:
+    """A JSON or URL-encoded body, kept whole (both are small; the size limit bounds them)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.chunks: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+
+    def finish(self) -> tuple[str, str] | None:
+        body = b"".join(self.chunks)
+        if self.kind == "json":
+            try:
+                document = json.loads(body)
+            except ValueError:
+                return None  # not JSON: the app's own validation says so
+            return _first_problem(_json_strings(document))
+        return _first_problem(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
+
+
+class _Multipart:
+    """A multipart form read as it streams: the text of fields that are not files is checked;
+    files pass untouched (their content is judged by the upload checks)."""
+
+    def __init__(self, boundary: bytes):
+        from python_multipart.multipart import MultipartParser
+
+        self.problem: tuple[str, str] | None = None
+        self._malformed = False
+        self._header = b""
+        self._disposition = b""
+        self._data: list[bytes] = []
+        self._parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._begin,
+                "on_header_field": self._header_field,
+                "on_header_value": self._header_value,
+                "on_part_data": self._part_data,
+                "on_part_end": self._end,
+            },
+        )
+
+    def _begin(self) -> None:
+        self._disposition, self._data = b"", []
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header = data[start:end].lower()
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        if self._header == b"content-disposition":
+            self._disposition += data[start:end]
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if b"filename" not in self._disposition:
+            self._data.append(data[start:end])
+
+    def _end(self) -> None:
+        from python_multipart.multipart import parse_options_header
+
+        if self.problem or b"filename" in self._disposition:
+            return
+        _, options = parse_options_header(self._disposition)
+        name = options.get(b"name", b"").decode("utf-8", "replace")
+        value = b"".join(self._data).decode("utf-8", "surrogateescape")
+        self.problem = _first_problem([(name, value)])
+
+    def feed(self, chunk: bytes) -> None:
+        if self.problem is None and not self._malformed and chunk:
+            try:
+                self._parser.write(chunk)
+            except Exception:  # a malformed form: the app's own parser answers it
+                self._malformed = True
+
+    def finish(self) -> tuple[str, str] | None:
+        return self.problem
+
+
+def _inspector(content_type: bytes) -> _Collected | _Multipart | None:
+    from python_multipart.multipart import parse_options_header
+
+    kind, options = parse_options_header(content_type)
+    if kind == b"application/json" or kind.endswith(b"+json"):
+        return _Collected("json")
+    if kind == b"application/x-www-form-urlencoded":
+        return _Collected("form")
+    if kind == b"multipart/form-data" and options.get(b"boundary"):
+        return _Multipart(options[b"boundary"])
+    return None
+
+
+async def _refuse(send: Send, problem: tuple[str, str], page: bool) -> None:
+    field, message = problem
+    await _answer(
+        send,
+        422,
+        {"detail": f"{field}: {message}", "errors": [{"field": field, "message": message}]},
+        page=page,
+        title="Some text cannot be accepted",
+        paragraphs=[
+            f"What you sent in “{field}” {message}.",
+            "Go back, remove it (such a character is invisible in most editors: retyping the "
+            "text removes it) and send again.",
+        ],
+    )

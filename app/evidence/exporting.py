@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.core.models_base import aware
+from app.core.textrules import xml_safe
 from app.evidence.models import Evidence, EvidenceLine, EvidenceOrganisation, EvidenceStage
 from app.frameworks.schema import Framework
 from app.reviews.models import Organisation, Review
@@ -210,7 +211,9 @@ def xlsx_bytes(rows: Iterable[ExportRow], *, title: str) -> bytes:
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
-    workbook.properties.title = title[:255]
+    # XML cannot hold some characters that older rows may contain: they are left out, or one
+    # such character would fail the whole export.
+    workbook.properties.title = xml_safe(title)[:255]
     sheet = workbook.create_sheet("Evidence")
     # Write-only sheets take layout before the first row.
     sheet.freeze_panes = "A2"
@@ -232,7 +235,7 @@ def xlsx_bytes(rows: Iterable[ExportRow], *, title: str) -> bytes:
                 cell.number_format = "yyyy-mm-dd"
                 cells.append(cell)
             elif isinstance(value, str):
-                cells.append(guard_cell(value))
+                cells.append(guard_cell(xml_safe(value)))
             else:
                 cells.append(value)
         sheet.append(cells)

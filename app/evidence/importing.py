@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import User
 from app.core import audit
 from app.core.errors import DomainError, Invalid, InvalidMany
+from app.core.textrules import text_problem
 from app.core.zipsafe import ArchiveRefused, check_zip
 from app.evidence import service as evidence_service
 from app.evidence.attachments import IncomingFile, receive_upload
@@ -132,6 +133,7 @@ def read_table(path: Path, file_type: FileType) -> Table:
     for number, cells in records:
         if all(_cell_text(c) == "" for c in cells):
             continue
+        _check_text(number, cells)
         if headers is None:
             headers = [_cell_text(c).strip() for c in cells]
             continue
@@ -144,6 +146,14 @@ def read_table(path: Path, file_type: FileType) -> Table:
     if headers is None:
         raise Invalid("the file is empty: the first row should hold the column names", field=FILE_FIELD)
     return Table(headers, rows)
+
+
+def _check_text(number: int, cells: list[Any]) -> None:
+    # A file is an edge too: the same text rule as forms and the API (a NUL cannot be stored).
+    for column, cell in enumerate(cells, start=1):
+        problem = text_problem(cell) if isinstance(cell, str) else None
+        if problem:
+            raise Invalid(f"row {number}, column {column} {problem}", field=FILE_FIELD)
 
 
 def _csv_records(path: Path) -> Iterable[tuple[int, list[Any]]]:
