@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import importlib
 import logging
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 import app.models  # noqa: F401  every table known before the first flush, or foreign keys cannot resolve
 from app.core.config import get_settings
 from app.core.errors import DomainError
 from app.core.middleware import SECURITY_HEADERS, BodySizeLimit, SecurityHeaders, TextGuard
+from app.core.openapi import document_errors
 from app.web.templating import STATIC_DIR, render
 
 log = logging.getLogger("sysreview")
@@ -50,6 +54,37 @@ def _wants_html(request: Request) -> bool:
 def _field_name(loc: tuple[object, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie", "form")]
     return ".".join(parts) or str(loc[-1] if loc else "")
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route answers on this request's path (each asked as the router would)."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
+def _document_errors(app: FastAPI) -> None:
+    """`app.openapi()` answers the document with the one error shape on every API route."""
+
+    def corrected() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                description=app.description,
+                routes=app.routes,
+            )
+            app.openapi_schema = document_errors(schema)
+        return app.openapi_schema
+
+    app.openapi = corrected  # type: ignore[method-assign]
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
@@ -96,11 +131,18 @@ def create_app() -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
+        headers = dict(exc.headers or {})
         if exc.status_code == 404:
             message = "not found"
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route on the path; several routes
+            # share most paths (GET, PATCH, DELETE of one item), so name every one's.
+            headers["Allow"] = _allowed_methods(request)
         if _wants_html(request):
-            return _error_page(request, exc.status_code, message)
-        return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
+            response = _error_page(request, exc.status_code, message)
+            response.headers.update(headers)
+            return response
+        return JSONResponse({"detail": message}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -131,6 +173,7 @@ def create_app() -> FastAPI:
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _document_errors(app)
     app.add_middleware(TextGuard)  # inside the size limit: it never sees more than the limit
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)

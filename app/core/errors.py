@@ -6,6 +6,8 @@ the field at fault where there is one.
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict, Field
+
 
 class DomainError(Exception):
     status_code = 400
@@ -60,3 +62,22 @@ class ReadOnly(DomainError):
 
 class TooLarge(DomainError):
     status_code = 413
+
+
+class ErrorItem(BaseModel):
+    """One problem, naming the field at fault ('' when none); a bulk import adds its row and column."""
+
+    model_config = ConfigDict(extra="allow")
+
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every error answer: a sentence, and the problems field by field."""
+
+    model_config = ConfigDict(extra="allow")
+
+    detail: str = Field(description="What went wrong, in plain English, naming the field where there is one.")
+    # Absent where no field is at fault (not found, not signed in, too large).
+    errors: list[ErrorItem] = Field(default_factory=list, description="Each problem with its field.")
