@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import importlib
 import logging
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_oauth2_redirect_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -23,6 +26,10 @@ from app.core.openapi import document_errors
 from app.web.templating import STATIC_DIR, render
 
 log = logging.getLogger("sysreview")
+
+# Swagger UI's script, styles and icon as the fastapi-offline package ships them (MIT licensed).
+SWAGGER_UI_DIR = Path(fastapi_offline.__file__).parent / "static"
+DOCS_ASSETS = "/docs-assets"
 
 # Each feature package owns its routers; they are mounted in this order.
 ROUTER_MODULES = [
@@ -97,14 +104,38 @@ def _error_page(request: Request, status: int, message: str) -> Response:
     )
 
 
+def _api_docs_page(request: Request) -> HTMLResponse:
+    """The interactive API documentation: Swagger UI from the installed package, started by a
+    script file of ours, so nothing is fetched from elsewhere and no inline script is needed."""
+    return HTMLResponse(
+        '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
+        "<title>sysreview API</title>"
+        f'<link rel="icon" href="{DOCS_ASSETS}/favicon.png">'
+        f'<link rel="stylesheet" href="{DOCS_ASSETS}/swagger-ui.css"></head><body>'
+        f'<div id="swagger-ui" data-openapi-url="{request.app.openapi_url}"></div>'
+        f'<script src="{DOCS_ASSETS}/swagger-ui-bundle.js"></script>'
+        '<script src="/static/api-docs.js"></script></body></html>'
+    )
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(
         title="sysreview",
         version="0.1.0",
         summary="Review how a local health and social care system works together.",
-        docs_url="/docs",
+        # FastAPI's own page loads Swagger UI from a CDN: ours serves it from the package.
+        docs_url=None,
         redoc_url=None,
+    )
+    app.add_api_route("/docs", _api_docs_page, include_in_schema=False, response_class=HTMLResponse)
+    # Kept where Swagger UI expects it; only redirect-based OAuth flows use it, and the API offers
+    # the password flow and tokens alone.
+    app.add_api_route(
+        "/docs/oauth2-redirect",
+        get_swagger_ui_oauth2_redirect_html,
+        include_in_schema=False,
+        response_class=HTMLResponse,
     )
 
     @app.exception_handler(DomainError)
@@ -173,6 +204,7 @@ def create_app() -> FastAPI:
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(DOCS_ASSETS, StaticFiles(directory=SWAGGER_UI_DIR), name="docs-assets")
     _document_errors(app)
     app.add_middleware(TextGuard)  # inside the size limit: it never sees more than the limit
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)

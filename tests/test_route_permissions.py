@@ -33,6 +33,7 @@ PUBLIC = {
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
     ("GET", "/static/{path}"),
+    ("GET", "/docs-assets/{path}"),  # Swagger UI's files for /docs
     ("GET", "/api/v1/frameworks"),
     ("GET", "/api/v1/frameworks/{key}"),
     ("GET", "/api/v1/frameworks/{key}/versions/{version}"),
