@@ -207,18 +207,22 @@ def _first_problem(pairs: Iterator[tuple[str, str]] | list[tuple[str, str]]) -> 
     return None
 
 
-def _json_strings(value: object, path: str = "") -> Iterator[tuple[str, str]]:
-    """(field, text) for every string in a JSON document, keys included, fields dotted."""
-    if isinstance(value, str):
-        yield path or "body", value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            field = f"{path}.{key}" if path else str(key)
-            yield field, str(key)
-            yield from _json_strings(item, field)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _json_strings(item, f"{path}.{index}" if path else str(index))
+def _json_strings(document: object) -> Iterator[tuple[str, str]]:
+    """(field, text) for every string in a JSON document, keys included, fields dotted.
+    Walked with a stack of its own: a deeply nested document must not exhaust the call stack."""
+    stack: list[tuple[str, object]] = [("", document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            yield path or "body", value
+        elif isinstance(value, dict):
+            for key, item in reversed(list(value.items())):
+                field = f"{path}.{key}" if path else str(key)
+                stack.append((field, item))
+                stack.append((field, str(key)))
+        elif isinstance(value, list):
+            for index in reversed(range(len(value))):
+                stack.append((f"{path}.{index}" if path else str(index), value[index]))
 
 
 class _Collected:
@@ -236,8 +240,8 @@ class _Collected:
         if self.kind == "json":
             try:
                 document = json.loads(body)
-            except ValueError:
-                return None  # not JSON: the app's own validation says so
+            except (ValueError, RecursionError):
+                return None  # not JSON (or too deep to read): the app's own validation says so
             return _first_problem(_json_strings(document))
         return _first_problem(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
 

@@ -145,3 +145,14 @@ async def test_an_imported_file_is_held_to_the_same_rule(client, team) -> None:
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "file"
     assert "row 3, column 2" in response.json()["detail"]
+
+
+async def test_deeply_nested_json_is_answered_without_a_server_error(client, team) -> None:
+    review, reviewer = team
+    deep = "[" * 50_000 + '"\\u0000"' + "]" * 50_000
+    response = await client.post(
+        f"/api/v1/reviews/{review.id}/evidence",
+        content=deep,
+        headers={**auth(reviewer), "content-type": "application/json"},
+    )
+    assert response.status_code in (400, 422), response.text
