@@ -14,6 +14,9 @@ from app.core.config import get_settings
 
 _engine: Engine | None = None
 READ_ONLY_OPTION = "sysreview_read_only"
+# Marks the session of an HTTP request (session.info), so checks that apply to requests only
+# (such as "every change to a review goes through the recorder") can tell it apart.
+REQUEST_SESSION = "sysreview_request"
 
 
 def make_engine(url: str) -> Engine:
@@ -62,9 +65,10 @@ def set_engine(engine: Engine | None) -> None:
 
 
 @contextmanager
-def session_scope(*, read_only: bool = False) -> Iterator[Session]:
+def session_scope(*, read_only: bool = False, request: bool = False) -> Iterator[Session]:
     """The one place a unit of work commits: on success; rolls back on any error."""
     with Session(get_engine(), expire_on_commit=False) as session:
+        session.info[REQUEST_SESSION] = request
         if read_only:
             session.connection(execution_options={READ_ONLY_OPTION: True})
         try:

@@ -11,22 +11,26 @@ Every service that changes a review takes a write context (`WriteContext`, or th
    so that retention can remove them later without losing the record of who did what;
 3. bumps the review's revision, which feeds the report cache key.
 
-No service writes an audit row for review content any other way.
+No service writes an audit row for review content any other way, and a request that changes
+review content without the recorder is refused when it commits (see `_guard_commit`).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
 from app.core import audit
+from app.core.db import REQUEST_SESSION
 from app.core.errors import ReadOnly
 from app.core.timeutil import utcnow
 from app.frameworks import service as frameworks
@@ -113,10 +117,69 @@ def touch(session: Session, review: Review) -> None:
         .where(col(Review.id) == review.id)
         .values(revision=Review.revision + 1, updated_at=now)
         .returning(Review.revision)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **{_TOUCH: True})
     ).scalar_one()
     set_committed_value(review, "revision", revision)
     set_committed_value(review, "updated_at", now)
+
+
+class UnrecordedChange(RuntimeError):
+    """A request changed review content without going through the recorder: a programming error."""
+
+
+# Tables whose rows are not review content: accounts, frameworks, the audit trail itself, and
+# rendered reports (an export reads the review; it does not change it).
+_NOT_CONTENT = frozenset(
+    {"user", "auth_token", "sign_in_attempt", "framework_version", "audit_event", "report_render", "report_job"}
+)
+_RECORDED = "sysreview_recorded"
+# Marks the revision bump: on its own (a renamed person's reviews) it is no change of content.
+_TOUCH = "sysreview_touch"
+_CHANGED = "sysreview_review_changed"
+
+
+def _mark_recorded(session: Session) -> None:
+    session.info[_RECORDED] = True
+
+
+@event.listens_for(Session, "before_flush")
+def _note_flushed_changes(session: Session, _context: object, _instances: object) -> None:
+    if not session.info.get(REQUEST_SESSION) or session.info.get(_CHANGED):
+        return
+    for row in itertools.chain(session.new, session.dirty, session.deleted):
+        table = getattr(type(row), "__tablename__", "")
+        if table in _NOT_CONTENT or (row in session.dirty and not session.is_modified(row)):
+            continue
+        session.info[_CHANGED] = f"{table} {getattr(row, 'id', '')}".strip()
+        return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement_changes(state: ORMExecuteState) -> None:
+    session = state.session
+    if not session.info.get(REQUEST_SESSION) or not (state.is_insert or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get(_TOUCH):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", "")
+    if name in _NOT_CONTENT or session.info.get(_CHANGED):
+        return
+    session.info[_CHANGED] = name
+
+
+@event.listens_for(Session, "before_commit")
+def _guard_commit(session: Session) -> None:
+    changed = session.info.get(_CHANGED)
+    if changed and not session.info.get(_RECORDED):
+        raise UnrecordedChange(f"a request changed review content ({changed}) without app.reviews.changes")
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _reset_guard(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+    session.info.pop(_RECORDED, None)
 
 
 def record(
@@ -133,6 +196,7 @@ def record(
 ) -> audit.AuditEvent:
     """Record one change to the review in the caller's unit of work: check, audit, touch."""
     check_accepts(ctx.review, write)
+    _mark_recorded(session)
     event = audit.record(
         session,
         user_id=ctx.user_id,
@@ -170,6 +234,7 @@ def batch(
     Nothing is recorded when the body raises (the unit of work rolls back) or adds nothing.
     """
     check_accepts(ctx.review, write)
+    _mark_recorded(session)
     gathered = Batch(entity)
     yield gathered
     if not gathered.ids:
