@@ -68,7 +68,8 @@ _PUBLISHED = frozenset({Write.action_plan, Write.correction, Write.retention})
 
 # Which writes each review status accepts: the one table every write reads.
 ACCEPTS: dict[str, frozenset[Write]] = {
-    status: (_PUBLISHED if status == REVIEW_STATUSES[-1] else _BEFORE_PUBLICATION) for status in REVIEW_STATUSES
+    status: (_PUBLISHED if status == REVIEW_STATUSES[-1] else _BEFORE_PUBLICATION)
+    for status in REVIEW_STATUSES
 }
 
 
@@ -130,7 +131,15 @@ class UnrecordedChange(RuntimeError):
 # Tables whose rows are not review content: accounts, frameworks, the audit trail itself, and
 # rendered reports (an export reads the review; it does not change it).
 _NOT_CONTENT = frozenset(
-    {"user", "auth_token", "sign_in_attempt", "framework_version", "audit_event", "report_render", "report_job"}
+    {
+        "user",
+        "auth_token",
+        "sign_in_attempt",
+        "framework_version",
+        "audit_event",
+        "report_render",
+        "report_job",
+    }
 )
 _RECORDED = "sysreview_recorded"
 # Marks the revision bump: on its own (a renamed person's reviews) it is no change of content.
@@ -143,7 +152,7 @@ def _mark_recorded(session: Session) -> None:
 
 
 @event.listens_for(Session, "before_flush")
-def _note_flushed_changes(session: Session, _context: object, _instances: object) -> None:
+def _note_flushed_changes(session: Session, _context: object = None, _instances: object = None) -> None:
     if not session.info.get(REQUEST_SESSION) or session.info.get(_CHANGED):
         return
     for row in itertools.chain(session.new, session.dirty, session.deleted):
@@ -170,6 +179,7 @@ def _note_statement_changes(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _guard_commit(session: Session) -> None:
+    _note_flushed_changes(session)  # what the commit is about to flush counts too
     changed = session.info.get(_CHANGED)
     if changed and not session.info.get(_RECORDED):
         raise UnrecordedChange(f"a request changed review content ({changed}) without app.reviews.changes")
