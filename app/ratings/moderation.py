@@ -361,6 +361,7 @@ def delete_override(
 ) -> None:
     """Remove an override, so the computed result stands again."""
     review = ctx.review
+    changes.check_accepts(review, Write.moderation)
     framework = review_framework(session, review)
     key = _override_target(framework, result_scope, domain_key.strip())
     row = session.exec(

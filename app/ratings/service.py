@@ -416,6 +416,7 @@ def set_self_assessment_closed(
 ) -> Review:
     """Close the self-assessment (its ratings freeze and self-assessors see the spread) or reopen it."""
     review = ctx.review
+    changes.check_accepts(review, Write.setup)
     if review.self_assessment_closed == closed:
         return review  # already so: nothing changes, so nothing to record
     before = {"self_assessment_closed": review.self_assessment_closed}
