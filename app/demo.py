@@ -36,6 +36,7 @@ from app.evidence import service as evidence_service
 from app.evidence.schemas import EvidenceUpdate
 from app.findings import service as findings
 from app.frameworks import service as frameworks
+from app.ratings import moderation
 from app.ratings import service as ratings
 from app.reviews import service as reviews
 from app.reviews.access import ReviewScope, authorize
@@ -2280,7 +2281,7 @@ def seed_demo(session: Session) -> DemoResult:
 
     reviews.move_status(session, review=review, user_id=lead.id, status="moderation")
     ratings.set_self_assessment_closed(
-        session, scope=authorize(session, lead, review.id, Action.manage_review), closed=True
+        session, ctx=authorize(session, lead, review.id, Action.manage_review), closed=True
     )
     cited = _team_ratings_and_moderation(session, review, people)
 
@@ -2390,7 +2391,7 @@ def _self_assessment(session: Session, review: Review, people: dict[str, User]) 
         for ref, line in LINES.items():
             ratings.save_rating(
                 session,
-                scope=scope,
+                ctx=scope,
                 ref=ref,
                 value=line.self_assessment[index],
                 rationale=SELF_ASSESSMENT_REASONS.get((person.key, ref), ""),
@@ -2427,15 +2428,15 @@ def _team_ratings_and_moderation(
             mine = seeds[index % len(seeds) :] + seeds[: index % len(seeds)]
             ratings.save_rating(
                 session,
-                scope=scope,
+                ctx=scope,
                 ref=ref,
                 value=value,
                 rationale=f"{framework.scale.label(value)}: weighed {_titles(mine[:2])}.",
                 cited_evidence=[s.id for s in mine[:2]],
             )
-        ratings.moderate(
+        moderation.moderate(
             session,
-            scope=moderator,
+            ctx=moderator,
             ref=ref,
             value=line.moderated,
             rationale=line.rationale,

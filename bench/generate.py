@@ -23,6 +23,7 @@ from app.dataprofile import service as dataprofile
 from app.evidence import service as evidence
 from app.evidence.schemas import EvidenceUpdate
 from app.findings import service as findings
+from app.ratings import moderation
 from app.ratings import service as ratings
 from app.reviews import service as reviews
 from app.reviews.models import Review
@@ -190,7 +191,7 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
             lean = 1 if org.org_type in ("nhs_trust", "icb") else 0
             for ref in refs:
                 value = min(scale[-1], max(scale[0], rng.choice(scale[1:3]) + lean * rng.randint(0, 1)))
-                ratings.save_rating(s, scope=scope, ref=ref, value=value, rationale=_sentence(rng, 8))
+                ratings.save_rating(s, ctx=scope, ref=ref, value=value, rationale=_sentence(rng, 8))
         for person in reviewers:
             scope = authorize(s, s.get(User, person.id), review_id, Action.rate_team)
             for ref in refs:
@@ -198,22 +199,22 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
                 if cited:
                     ratings.save_rating(
                         s,
-                        scope=scope,
+                        ctx=scope,
                         ref=ref,
                         value=rng.choice(scale[1:]),
                         rationale=_sentence(rng, 12),
                         cited_evidence=cited,
                     )
         ratings.set_self_assessment_closed(
-            s, scope=authorize(s, s.get(User, lead_id), review_id, Action.manage_review), closed=True
+            s, ctx=authorize(s, s.get(User, lead_id), review_id, Action.manage_review), closed=True
         )
         lead_scope = authorize(s, s.get(User, lead_id), review_id, Action.moderate)
         for ref in refs:
             cited = by_ref[ref][:4]
             if cited:
-                ratings.moderate(
+                moderation.moderate(
                     s,
-                    scope=lead_scope,
+                    ctx=lead_scope,
                     ref=ref,
                     value=rng.choice(scale[1:]),
                     rationale=_sentence(rng, 20),

@@ -18,7 +18,7 @@ from app.demo import ADMIN_EMAIL, DEMO_PASSWORD, REVIEW_TITLE, seed_demo
 from app.evidence.models import Evidence
 from app.findings.models import Finding, Recommendation
 from app.ratings.models import ModeratedRating, Rating
-from app.ratings.service import review_scores
+from app.ratings.results import review_scores
 from app.reviews.models import Membership, Review
 from app.reviews.service import review_framework
 

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import String, cast, delete, or_
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from app.accounts.models import User
 from app.accounts.permissions import Action, Role, allows
 from app.core import audit
+from app.core.db import insert_or_twin
 from app.core.errors import Conflict, Invalid, InvalidMany, NotFound
 from app.core.models_base import aware
 from app.core.text import render_markdown
@@ -501,13 +501,10 @@ def _insert(
         updated_by_id=user.id,
     )
     _apply(row, content)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        if session.get(Evidence, evidence_id, populate_existing=True) is None:
-            raise  # not the race: some other constraint failed
+    _, created = insert_or_twin(
+        session, row, lambda: session.get(Evidence, evidence_id, populate_existing=True)
+    )
+    if not created:
         return None
     _write_links(session, evidence_id, None, content)
     audit.record(
