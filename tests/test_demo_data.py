@@ -114,3 +114,10 @@ def test_a_repeated_key_and_broken_yaml_are_refused(tmp_path):
     path.write_text("place: [Northshire\n")
     (found,) = problems(path.parent)
     assert found.startswith(f"{path}:2: (top): not valid YAML")
+
+
+def test_a_person_key_is_unique_across_team_and_self_assessors(tmp_path):
+    path = broken_copy(tmp_path, "people.yaml", lambda t: t.replace("- key: sa_icb", "- key: r1", 1))
+    line = line_of(path, "name: Owen Board") - 1  # the entry starts on the line above its name
+    found = problems(path.parent)
+    assert f"{path}:{line}: self_assessors[1].key: the key 'r1' is used twice" in found

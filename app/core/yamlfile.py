@@ -100,13 +100,12 @@ def parse_yaml(text: str, file: str = "<string>") -> YamlDocument:
     return document
 
 
-def read_yaml_file(path: FsPath) -> YamlDocument:
-    """Read and parse a file; an unreadable file is a `YamlInvalid` too."""
+def read_text(path: FsPath) -> str:
+    """A file's text; a file that cannot be read is a `YamlInvalid` naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise YamlInvalid([FileProblem(str(path), "", None, f"cannot read: {exc}")]) from exc
-    return parse_yaml(text, str(path))
 
 
 def _walk(

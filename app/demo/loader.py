@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.core.yamlfile import FileProblem, YamlDocument, YamlInvalid, read_yaml_file
+from app.core.yamlfile import FileProblem, YamlDocument, YamlInvalid, parse_yaml, read_text
 from app.demo.schema import FILES, DemoData, cross_checks
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -28,7 +28,7 @@ def load_demo_data(folder: Path = DATA_DIR) -> DemoData:
     problems: list[FileProblem] = []
     for name, model in FILES.items():
         try:
-            document = read_yaml_file(folder / name)
+            document = parse_yaml(read_text(folder / name), str(folder / name))
         except YamlInvalid as exc:
             problems += exc.problems
             continue

@@ -10,7 +10,7 @@ exists, a rating is given by a self-assessor who exists...).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated, Literal
@@ -221,28 +221,49 @@ def cross_checks(data: DemoData) -> list[Problem]:
     return [*_people_checks(data), *_evidence_checks(data), *_rating_checks(data), *_report_checks(data)]
 
 
-def _unique(file: str, section: str, keys: list[str]) -> Iterator[Problem]:
+def _unique(file: str, entries: Iterable[tuple[Path, str]]) -> Iterator[Problem]:
+    """A problem for each key (at its path) that an earlier entry already used."""
     seen: set[str] = set()
-    for index, key in enumerate(keys):
+    for path, key in entries:
         if key in seen:
-            yield (file, (section, index, "key"), f"the key '{key}' is used twice")
+            yield (file, path, f"the key '{key}' is used twice")
         seen.add(key)
+
+
+def _keys(section: str, entries: Sequence[Partner | Person | EvidenceItem]) -> list[tuple[Path, str]]:
+    return [((section, index, "key"), entry.key) for index, entry in enumerate(entries)]
+
+
+def _refers(file: str, path: Path, key: str, known: Collection[str], what: str) -> Iterator[Problem]:
+    """A problem at `path` unless `key` names one of the `known` keys of `what`."""
+    if key not in known:
+        yield (file, path, f"there is no {what} '{key}' in the demo")
+
+
+def _refers_all(
+    file: str, path: Path, keys: Sequence[str], known: Collection[str], what: str
+) -> Iterator[Problem]:
+    """`_refers` for each key of a list."""
+    for index, key in enumerate(keys):
+        yield from _refers(file, (*path, index), key, known, what)
 
 
 def _people_checks(data: DemoData) -> Iterator[Problem]:
     people = data.people
-    yield from _unique("people.yaml", "partners", [p.key for p in people.partners])
-    yield from _unique("people.yaml", "team", [p.key for p in people.team])
-    team_keys = {p.key for p in people.team}
+    yield from _unique("people.yaml", _keys("partners", people.partners))
+    # Team and self-assessors share one set of keys: ratings and evidence name people by them.
+    yield from _unique(
+        "people.yaml", [*_keys("team", people.team), *_keys("self_assessors", people.self_assessors)]
+    )
+    partners = [p.key for p in people.partners]
     for index, assessor in enumerate(people.self_assessors):
-        if assessor.key in team_keys:
-            yield ("people.yaml", ("self_assessors", index, "key"), f"the key '{assessor.key}' is used twice")
-        if assessor.organisation not in {p.key for p in people.partners}:
-            yield (
-                "people.yaml",
-                ("self_assessors", index, "organisation"),
-                _unknown("partner", assessor.organisation),
-            )
+        yield from _refers(
+            "people.yaml",
+            ("self_assessors", index, "organisation"),
+            assessor.organisation,
+            partners,
+            "partner",
+        )
     for role in (Role.lead, Role.report_writer):
         if len(data.with_role(role)) != 1:
             yield ("people.yaml", ("team",), f"the team needs exactly one {role.value.replace('_', ' ')}")
@@ -251,77 +272,50 @@ def _people_checks(data: DemoData) -> Iterator[Problem]:
 
 
 def _evidence_checks(data: DemoData) -> Iterator[Problem]:
-    yield from _unique("evidence.yaml", "evidence", [item.key for item in data.evidence])
-    partners = {p.key for p in data.people.partners}
-    team = {p.key for p in data.people.team}
+    file = "evidence.yaml"
+    yield from _unique(file, _keys("evidence", data.evidence))
+    partners = [p.key for p in data.people.partners]
+    team = [p.key for p in data.people.team]
     for index, item in enumerate(data.evidence):
-        if item.collected_by not in team:
-            yield (
-                "evidence.yaml",
-                ("evidence", index, "collected_by"),
-                _unknown("team member", item.collected_by),
-            )
-        for n, org in enumerate(item.organisations):
-            if org not in partners:
-                yield ("evidence.yaml", ("evidence", index, "organisations", n), _unknown("partner", org))
+        yield from _refers(file, ("evidence", index, "collected_by"), item.collected_by, team, "team member")
+        yield from _refers_all(
+            file, ("evidence", index, "organisations"), item.organisations, partners, "partner"
+        )
 
 
 def _rating_checks(data: DemoData) -> Iterator[Problem]:
+    file = "ratings.yaml"
     assessors = [p.key for p in data.people.self_assessors]
     reviewers = [p.key for p in data.reviewers]
     cited = {ref for item in data.evidence for ref in item.lines}
     for ref, line in data.lines.items():
         where: Path = ("lines", ref)
         if sorted(line.self_assessment) != sorted(assessors):
-            yield (
-                "ratings.yaml",
-                (*where, "self_assessment"),
-                f"give a rating from each of {', '.join(assessors)}",
-            )
+            yield (file, (*where, "self_assessment"), f"give a rating from each of {', '.join(assessors)}")
         for key in line.self_assessment_reasons:
-            if key not in assessors:
-                yield (
-                    "ratings.yaml",
-                    (*where, "self_assessment_reasons", key),
-                    _unknown("self-assessor", key),
-                )
-        if sorted(line.review_team) != sorted(reviewers):
-            yield (
-                "ratings.yaml",
-                (*where, "review_team"),
-                f"give a rating from each of {', '.join(reviewers)}",
+            yield from _refers(
+                file, (*where, "self_assessment_reasons", key), key, assessors, "self-assessor"
             )
+        if sorted(line.review_team) != sorted(reviewers):
+            yield (file, (*where, "review_team"), f"give a rating from each of {', '.join(reviewers)}")
         if ref not in cited:
             # Reviewers' rationales and the moderated rating cite the line's evidence.
-            yield ("ratings.yaml", where, f"no evidence in evidence.yaml bears on {ref}")
+            yield (file, where, f"no evidence in evidence.yaml bears on {ref}")
 
 
 def _report_checks(data: DemoData) -> Iterator[Problem]:
-    team = {p.key for p in data.people.team}
-    partners = {p.key for p in data.people.partners}
+    file = "findings.yaml"
+    team = [p.key for p in data.people.team]
+    partners = [p.key for p in data.people.partners]
     for index, finding in enumerate(data.findings):
-        if finding.written_by not in team:
-            yield (
-                "findings.yaml",
-                ("findings", index, "written_by"),
-                _unknown("team member", finding.written_by),
-            )
-        for n, key in enumerate(finding.evidence):
-            if key not in data.evidence_ids:
-                yield ("findings.yaml", ("findings", index, "evidence", n), _unknown("evidence item", key))
+        yield from _refers(file, ("findings", index, "written_by"), finding.written_by, team, "team member")
+        yield from _refers_all(
+            file, ("findings", index, "evidence"), finding.evidence, data.evidence_ids, "evidence item"
+        )
     for index, rec in enumerate(data.recommendations):
-        if rec.written_by not in team:
-            yield (
-                "findings.yaml",
-                ("recommendations", index, "written_by"),
-                _unknown("team member", rec.written_by),
-            )
-        for n, key in enumerate(rec.owners):
-            if key not in partners:
-                yield ("findings.yaml", ("recommendations", index, "owners", n), _unknown("partner", key))
-    if data.indicators.entered_by not in team:
-        yield ("indicators.yaml", ("entered_by",), _unknown("team member", data.indicators.entered_by))
-
-
-def _unknown(what: str, key: str) -> str:
-    return f"there is no {what} '{key}' in the demo"
+        yield from _refers(
+            file, ("recommendations", index, "written_by"), rec.written_by, team, "team member"
+        )
+        yield from _refers_all(file, ("recommendations", index, "owners"), rec.owners, partners, "partner")
+    entered_by = data.indicators.entered_by
+    yield from _refers("indicators.yaml", ("entered_by",), entered_by, team, "team member")

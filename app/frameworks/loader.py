@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.core.yamlfile import FileProblem, YamlInvalid, parse_yaml
+from app.core.yamlfile import FileProblem, YamlInvalid, parse_yaml, read_text
 from app.frameworks.schema import Framework, Path, cross_checks
 
 # A framework problem is a file problem: file, path, line and message.
@@ -69,9 +69,9 @@ def content_hash(framework: Framework) -> str:
 
 def read_framework_file(path: FsPath) -> ParsedFramework:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FrameworkInvalid([FrameworkError(str(path), "", None, f"cannot read: {exc}")]) from exc
+        text = read_text(path)
+    except YamlInvalid as exc:
+        raise FrameworkInvalid(exc.problems) from exc
     return parse_framework(text, str(path))
 
 
