@@ -172,3 +172,23 @@ def test_the_seed_command_refuses_without_the_framework(db):
     result = CliRunner().invoke(cli, ["demo", "seed"])
     assert result.exit_code == 1
     assert "sysreview frameworks load" in result.output
+
+
+def test_the_seed_command_names_a_broken_data_file_and_adds_nothing(db, tmp_path, monkeypatch):
+    import shutil
+
+    from app.cli import cli
+    from app.demo import load_demo_data, seed
+    from app.demo.loader import DATA_DIR
+
+    folder = tmp_path / "data"
+    shutil.copytree(DATA_DIR, folder)
+    evidence = folder / "evidence.yaml"
+    evidence.write_text(evidence.read_text().replace("    day: -18\n", "    day: soon\n", 1))
+    monkeypatch.setattr(seed, "load_demo_data", lambda: load_demo_data(folder))
+
+    result = CliRunner().invoke(cli, ["demo", "seed"])
+    assert result.exit_code == 1
+    assert f"{evidence}:" in result.output and "evidence[0].day" in result.output
+    with session_scope() as s:
+        assert count(s, Review) == 0 and count(s, User) == 0
