@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from app.accounts import service as accounts
-from app.demo.seed import ADMIN_EMAIL, DEMO_PASSWORD, REVIEW_TITLE, seed_demo
+from app.demo.seed import ADMIN_EMAIL, DEMO_PASSWORD, REVIEW_TITLE, admin_exists, seed_demo
 
 demo_cli = typer.Typer(help="The demonstration review (fictional data).", no_args_is_help=True)
 
@@ -26,7 +25,7 @@ def seed_command(
     try:
         with session_scope() as session:
             result = seed_demo(session)
-            admin_present = accounts.user_by_email(session, ADMIN_EMAIL) is not None
+            admin_present = admin_exists(session)
     except DomainError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None

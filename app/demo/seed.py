@@ -104,6 +104,11 @@ def seed_demo(session: Session, data: DemoData | None = None) -> DemoResult:
     return _result(data, review)
 
 
+def admin_exists(session: Session) -> bool:
+    """True when the demo administrator's account is there to sign in with."""
+    return accounts.user_by_email(session, ADMIN_EMAIL) is not None
+
+
 def _require_framework(session: Session, key: str) -> None:
     try:
         frameworks.get_version(session, key)
