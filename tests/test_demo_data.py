@@ -121,3 +121,13 @@ def test_a_person_key_is_unique_across_team_and_self_assessors(tmp_path):
     line = line_of(path, "name: Owen Board") - 1  # the entry starts on the line above its name
     found = problems(path.parent)
     assert f"{path}:{line}: self_assessors[1].key: the key 'r1' is used twice" in found
+
+
+def test_the_team_needs_one_lead_and_no_self_assessor(tmp_path):
+    path = broken_copy(
+        tmp_path, "people.yaml", lambda t: t.replace("    role: lead\n", "    role: self_assessor\n", 1)
+    )
+    line = line_of(path, "role: self_assessor")
+    found = problems(path.parent)
+    assert f"{path}:{line}: team[0].role: self-assessors belong under self_assessors" in found
+    assert any(p.endswith("team: the team needs exactly one lead") for p in found)

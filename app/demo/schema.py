@@ -98,6 +98,7 @@ class EvidenceItem(_Entry):
 
     @property
     def id(self) -> str:
+        """The evidence id: the same for the same key on every seeding."""
         return str(uuid.uuid5(EVIDENCE_NAMESPACE, self.key))
 
 
@@ -192,14 +193,17 @@ class DemoData:
         return [*self.people.team, *self.people.self_assessors]
 
     def with_role(self, role: Role) -> list[TeamMember]:
+        """The team members with this role, in file order."""
         return [member for member in self.people.team if member.role is role]
 
     @property
     def lead(self) -> TeamMember:
+        """The review lead, who opens, runs and moderates the review."""
         return self.with_role(Role.lead)[0]
 
     @property
     def writer(self) -> TeamMember:
+        """The report writer, who writes the report's opening text."""
         return self.with_role(Role.report_writer)[0]
 
     @property
@@ -209,6 +213,7 @@ class DemoData:
 
     @cached_property
     def evidence_ids(self) -> dict[str, str]:
+        """Evidence key: evidence id."""
         return {item.key: item.id for item in self.evidence}
 
 
@@ -264,6 +269,9 @@ def _people_checks(data: DemoData) -> Iterator[Problem]:
             partners,
             "partner",
         )
+    for index, member in enumerate(people.team):
+        if member.role is Role.self_assessor:
+            yield ("people.yaml", ("team", index, "role"), "self-assessors belong under self_assessors")
     for role in (Role.lead, Role.report_writer):
         if len(data.with_role(role)) != 1:
             yield ("people.yaml", ("team",), f"the team needs exactly one {role.value.replace('_', ' ')}")

@@ -83,8 +83,11 @@ def seed_demo(session: Session, data: DemoData | None = None) -> DemoResult:
     review = _open_review(session, data, admin, people[data.lead.key], start, end)
     lead = scope_for(session, review, people[data.lead.key])
     partners = _partners_and_team(session, lead, data)
-    scopes = {key: scope_for(session, review, user) for key, user in people.items() if key != data.lead.key}
-    scopes[data.lead.key] = lead
+    # Each person's scope once they are members; the lead's was needed to add the others.
+    scopes = {
+        key: lead if key == data.lead.key else scope_for(session, review, user)
+        for key, user in people.items()
+    }
 
     reviews.move_status(session, review=review, user_id=_id(lead), status="fieldwork")
     _evidence(session, scopes, data, partners, start)
