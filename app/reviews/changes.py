@@ -179,6 +179,8 @@ def _note_statement_changes(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _guard_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released within the unit of work: the recorder may follow it
     _note_flushed_changes(session)  # what the commit is about to flush counts too
     changed = session.info.get(_CHANGED)
     if changed and not session.info.get(_RECORDED):
