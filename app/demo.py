@@ -38,7 +38,7 @@ from app.findings import service as findings
 from app.frameworks import service as frameworks
 from app.ratings import service as ratings
 from app.reviews import service as reviews
-from app.reviews.access import ReviewScope, authorize
+from app.reviews.access import ReviewScope, authorize, scope_for
 from app.reviews.models import Organisation, Review
 
 DEMO_PASSWORD = "sysreview-demo"
@@ -2347,8 +2347,7 @@ def _evidence(
         collector = people[seed.by]
         evidence_service.put_evidence(
             session,
-            review=review,
-            user=collector,
+            ctx=scope_for(session, review, collector),
             evidence_id=seed.id,
             data=EvidenceUpdate(
                 title=seed.title,
