@@ -123,18 +123,12 @@ def _form_values(form: FormData) -> dict[str, Any]:
 
 
 def _values_of(item: EvidencePublic) -> dict[str, Any]:
+    """A stored item as the form shows it: ids as the strings the inputs hold, tags in one box."""
+    content = _content_of(item)
     return {
-        "title": item.title,
-        "narrative": item.narrative,
-        "quote": item.quote,
-        "polarity": item.polarity,
-        "category": item.category,
-        "source_type": item.source_type,
-        "lines": [line.ref for line in item.lines],
-        "stages": [stage.key for stage in item.stages],
-        "organisations": [str(org.id) for org in item.organisations],
-        "collected_on": item.collected_on.isoformat(),
-        "collected_by": str(item.collected_by.id),
+        **content,
+        "organisations": [str(org_id) for org_id in content["organisations"]],
+        "collected_by": str(content["collected_by"]),
         "tags": ", ".join(item.tags),
         "reason": "",
     }
