@@ -4,7 +4,11 @@ restore, and listing with filters.
 Review teams enter evidence on tablets over poor Wi-Fi, so every write can arrive twice: the
 client picks the id (a UUID) and a repeat of a stored write changes nothing. The rules that
 check an item against its review (framework keys, partners, team) are in one place,
-`EvidenceRules`, used by the API, the web form and the bulk import alike.
+`app.evidence.rules`, used by the API, the web form and the bulk import alike; this module
+loads them for a review (`evidence_rules`).
+
+Every write takes the write context (`ctx`) and is recorded through `app.reviews.changes`,
+which checks the review still takes evidence, audits it and moves the review's revision.
 """
 
 from __future__ import annotations
