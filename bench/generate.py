@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from app.accounts import service as accounts
-from app.reviews.access import authorize
+from app.reviews.access import authorize, scope_for
 from app.accounts.models import User
 from app.accounts.permissions import Action
 from app.core.db import session_scope
@@ -150,7 +150,7 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
         with session_scope() as s:
             review = s.get(Review, review_id)
             rules = evidence.evidence_rules(s, review)
-            team = {u: s.get(User, u) for u in collectors}
+            team = {u: scope_for(s, review, s.get(User, u)) for u in collectors}
             for i in range(start, min(start + BATCH, n_items)):
                 item_refs = sorted({refs[i % len(refs)], rng.choice(refs)})
                 data = EvidenceUpdate(
@@ -172,8 +172,7 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
                 evidence_id = str(uuid.uuid5(ids, str(i)))
                 evidence.put_evidence(
                     s,
-                    review=review,
-                    user=team[collectors[i % len(collectors)]],
+                    ctx=team[collectors[i % len(collectors)]],
                     evidence_id=evidence_id,
                     data=data,
                     rules=rules,

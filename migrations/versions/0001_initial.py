@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 13:50:04.334667
+Create Date: 2026-11-27 13:56:41.097525
 """
 
 from collections.abc import Sequence
@@ -430,6 +430,7 @@ def upgrade() -> None:
         sa.Column("evidence_id", sa.String(length=36), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("snapshot", sa.JSON(), nullable=False),
+        sa.Column("personal", sa.JSON(), nullable=False),
         sa.Column("reason", sa.String(), nullable=False),
         sa.Column("changed_by_id", sa.Integer(), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
