@@ -34,11 +34,11 @@ from app.core.timeutil import utcnow
 from app.dataprofile import service as dataprofile
 from app.evidence import service as evidence_service
 from app.evidence.schemas import EvidenceUpdate
-from app.findings import service as findings
+from app.findings import findings, recommendations
 from app.frameworks import service as frameworks
 from app.ratings import service as ratings
 from app.reviews import service as reviews
-from app.reviews.access import ReviewScope, authorize
+from app.reviews.access import ReviewScope, authorize, scope_for
 from app.reviews.models import Organisation, Review
 
 DEMO_PASSWORD = "sysreview-demo"
@@ -2288,10 +2288,9 @@ def seed_demo(session: Session) -> DemoResult:
     writer = people["writer"]
     _findings(session, review, writer, lead, cited)
     for rec in RECOMMENDATIONS:
-        findings.create_recommendation(
+        recommendations.create_recommendation(
             session,
-            review=review,
-            user_id=writer.id,
+            ctx=scope_for(session, review, writer),
             text=rec.text,
             owner_organisation_ids=[orgs[o].id for o in rec.owners],
             priority=rec.priority,
@@ -2372,8 +2371,7 @@ def _data_profile(session: Session, review: Review, analyst: User) -> None:
     for key, seed in INDICATORS.items():
         dataprofile.set_value(
             session,
-            review=review,
-            user_id=analyst.id,
+            ctx=scope_for(session, review, analyst),
             indicator_key=key,
             value=seed.value,
             period=seed.period,
@@ -2467,9 +2465,8 @@ def _findings(
     for index, seed in enumerate(FINDINGS):
         findings.create_finding(
             session,
-            review=review,
             # The report writer drafts most findings; the lead adds some of her own.
-            user_id=lead.id if index % 4 == 3 else writer.id,
+            ctx=scope_for(session, review, lead if index % 4 == 3 else writer),
             kind=seed.kind,
             text=seed.text,
             domain_key=seed.domain,
