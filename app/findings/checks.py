@@ -202,15 +202,7 @@ def renumber(
 
 def record_new(session: Session, ctx: WriteContext, *, write: Write, entity: str, row: SQLModel) -> None:
     """Record a row just added (it has its id)."""
-    changes.record(
-        session,
-        ctx,
-        write=write,
-        entity=entity,
-        entity_id=getattr(row, "id", None),
-        action="create",
-        after=changes.snapshot(row),
-    )
+    _record(session, ctx, write=write, entity=entity, row=row, action="create")
 
 
 def record_edit(
@@ -228,37 +220,41 @@ def record_edit(
         return
     row.updated_at = utcnow()  # type: ignore[attr-defined]
     session.add(row)
-    changes.record(
-        session,
-        ctx,
-        write=write,
-        entity=entity,
-        entity_id=getattr(row, "id", None),
-        action="update",
-        before=before,
-        after=changes.snapshot(row),
-        reason=reason,
-    )
+    _record(session, ctx, write=write, entity=entity, row=row, action="update", before=before, reason=reason)
 
 
-def record_removal(
+def remove_numbered(
+    session: Session, ctx: WriteContext, row: SQLModel, rest: list[Any], *, attr: str, entity: str
+) -> None:
+    """Delete a numbered row, close up the numbers of the `rest` of its list and record both."""
+    before = changes.snapshot(row)
+    session.delete(row)
+    session.flush()
+    renumber(session, ctx, rest, attr=attr, entity=entity)
+    _record(session, ctx, write=Write.findings, entity=entity, row=row, action="delete", before=before)
+
+
+def _record(
     session: Session,
     ctx: WriteContext,
     *,
     write: Write,
     entity: str,
     row: SQLModel,
-    before: Mapping[str, Any],
+    action: str,
+    before: Mapping[str, Any] | None = None,
+    reason: str = "",
 ) -> None:
-    """Record a row just deleted, with what it held."""
     changes.record(
         session,
         ctx,
         write=write,
         entity=entity,
         entity_id=getattr(row, "id", None),
-        action="delete",
+        action=action,
         before=before,
+        after=None if action == "delete" else changes.snapshot(row),
+        reason=reason,
     )
 
 

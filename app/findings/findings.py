@@ -192,12 +192,8 @@ def delete_finding(session: Session, *, ctx: WriteContext, finding_id: int) -> N
     check_accepts(review, Write.findings)
     checks.lock_review(session, review)
     finding = get_finding(session, review=review, finding_id=finding_id)
-    before = snapshot(finding)
     rest = [f for f in _group(session, review, finding) if f is not finding]
-    session.delete(finding)
-    session.flush()
-    checks.renumber(session, ctx, rest, attr="position", entity=ENTITY)
-    checks.record_removal(session, ctx, write=Write.findings, entity=ENTITY, row=finding, before=before)
+    checks.remove_numbered(session, ctx, finding, rest, attr="position", entity=ENTITY)
 
 
 def cited_evidence_refs(session: Session, review: Review, ids: Iterable[str]) -> dict[str, EvidenceRef]:

@@ -135,12 +135,8 @@ def delete_recommendation(session: Session, *, ctx: WriteContext, recommendation
             f"recommendation {rec.number} has actions in the action plan; remove or unlink them first",
             field="recommendation_id",
         )
-    before = snapshot(rec)
     rest = [r for r in list_recommendations(session, review=review) if r is not rec]
-    session.delete(rec)
-    session.flush()
-    checks.renumber(session, ctx, rest, attr="number", entity=ENTITY)
-    checks.record_removal(session, ctx, write=Write.findings, entity=ENTITY, row=rec, before=before)
+    checks.remove_numbered(session, ctx, rec, rest, attr="number", entity=ENTITY)
 
 
 def present_recommendations(
