@@ -188,6 +188,8 @@ def renumber(
         setattr(row, attr, number)
         session.add(row)
         if row is not moved:
+            # One record per row rather than a batch: the trail keeps each old and new number.
+            # Only findings and recommendations are numbered, so this is a findings write.
             changes.record(
                 session,
                 ctx,
