@@ -35,8 +35,11 @@ ROUTER_MODULES = [
     "app.reviews.web",
     "app.evidence.web",
     "app.evidence.files_web",
+    "app.dataprofile.web",
     "app.ratings.web",
     "app.findings.web",
+    "app.findings.recommendations_web",
+    "app.findings.action_plan_web",
     "app.reports.web",
 ]
 

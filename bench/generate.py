@@ -15,17 +15,17 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from app.accounts import service as accounts
-from app.reviews.access import authorize, scope_for
 from app.accounts.models import User
 from app.accounts.permissions import Action
 from app.core.db import session_scope
 from app.dataprofile import service as dataprofile
 from app.evidence import service as evidence
 from app.evidence.schemas import EvidenceUpdate
-from app.findings import service as findings
+from app.findings import findings, recommendations
 from app.ratings import moderation
 from app.ratings import service as ratings
 from app.reviews import service as reviews
+from app.reviews.access import authorize, scope_for
 from app.reviews.models import Review
 
 FRAMEWORK = "local-system-review"
@@ -225,8 +225,7 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
                 cited = by_ref[domain.lines[0].ref][:2]
                 findings.create_finding(
                     s,
-                    review=review,
-                    user_id=lead_id,
+                    ctx=lead_scope,
                     kind=kind,
                     text=_sentence(rng, 30),
                     domain_key=domain.key,
@@ -234,13 +233,12 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
                 )
         for stage in stages:
             findings.create_finding(
-                s, review=review, user_id=lead_id, kind="improvement", text=_sentence(rng, 30), stage=stage
+                s, ctx=lead_scope, kind="improvement", text=_sentence(rng, 30), stage=stage
             )
         for number in range(8):
-            findings.create_recommendation(
+            recommendations.create_recommendation(
                 s,
-                review=review,
-                user_id=lead_id,
+                ctx=lead_scope,
                 text=_sentence(rng, 25),
                 owner_organisation_ids=[orgs[number % len(orgs)].id],
                 priority=["high", "medium", "low"][number % 3],
@@ -250,8 +248,7 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
             base = rng.uniform(10, 90)
             dataprofile.set_value(
                 s,
-                review=review,
-                user_id=lead_id,
+                ctx=lead_scope,
                 indicator_key=indicator.key,
                 value=round(base, 1),
                 period="2025-26",

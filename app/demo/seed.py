@@ -28,7 +28,7 @@ from app.demo.plan import (
 from app.demo.schema import DemoData, Person
 from app.evidence import service as evidence_service
 from app.evidence.schemas import EvidenceUpdate
-from app.findings import service as findings
+from app.findings import findings, recommendations
 from app.frameworks import service as frameworks
 from app.ratings import moderation
 from app.ratings import service as ratings
@@ -221,8 +221,7 @@ def _evidence(session: Session, scopes: Scopes, data: DemoData, partners: Partne
         )
         evidence_service.put_evidence(
             session,
-            review=collector.review,
-            user=collector.user,
+            ctx=collector,
             evidence_id=item.id,
             data=update,
             rules=rules,
@@ -233,8 +232,7 @@ def _data_profile(session: Session, analyst: ReviewScope, data: DemoData) -> Non
     for key, figures in data.indicators.indicators.items():
         dataprofile.set_value(
             session,
-            review=analyst.review,
-            user_id=_id(analyst),
+            ctx=analyst,
             indicator_key=key,
             value=figures.value,
             period=figures.period,
@@ -291,8 +289,7 @@ def _findings(session: Session, scopes: Scopes, data: DemoData) -> None:
         author = scopes[finding.written_by]
         findings.create_finding(
             session,
-            review=author.review,
-            user_id=_id(author),
+            ctx=author,
             kind=finding.kind,
             text=finding.text,
             domain_key=finding.domain,
@@ -306,10 +303,9 @@ def _recommendations(
 ) -> None:
     for rec in data.recommendations:
         author = scopes[rec.written_by]
-        findings.create_recommendation(
+        recommendations.create_recommendation(
             session,
-            review=author.review,
-            user_id=_id(author),
+            ctx=author,
             text=rec.text,
             owner_organisation_ids=[partners[key] for key in rec.owners],
             priority=rec.priority,

@@ -643,8 +643,24 @@ def import_file(
         raise ImportRejected(report)
     reason = f"imported from {filename}"[:2000]
     with changes.batch(
-        session, ctx, write=Write.evidence, entity="evidence", action="import", reason=reason
+        session,
+        ctx,
+        write=Write.evidence,
+        entity="evidence",
+        action="import",
+        reason=reason,
+        entity_id=incoming.sha256,
+        record_unchanged=True,
     ) as into:
+        into.details = {
+            "file_name": filename,
+            "sha256": incoming.sha256,
+            "rows": report.rows,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "duplicates": report.duplicates,
+        }
         for row in rows:
             if row.outcome not in ("created", "updated"):
                 continue

@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import event, update
-from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
@@ -142,6 +142,7 @@ _NOT_CONTENT = frozenset(
     }
 )
 _RECORDED = "sysreview_recorded"
+_SAVED = "sysreview_guard_at_savepoints"
 # Marks the revision bump: on its own (a renamed person's reviews) it is no change of content.
 _TOUCH = "sysreview_touch"
 _CHANGED = "sysreview_review_changed"
@@ -187,11 +188,28 @@ def _guard_commit(session: Session) -> None:
         raise UnrecordedChange(f"a request changed review content ({changed}) without app.reviews.changes")
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _reset_guard(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
-    session.info.pop(_RECORDED, None)
+@event.listens_for(Session, "after_transaction_create")
+def _remember_at_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        saved = session.info.setdefault(_SAVED, {})
+        saved[id(transaction)] = (session.info.get(_CHANGED), session.info.get(_RECORDED))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _restore_at_savepoint_rollback(session: Session, transaction: SessionTransaction) -> None:
+    # A refused call rolled back to its savepoint (the page kit's `attempt`): what it changed
+    # and recorded is gone, so the guard forgets it too.
+    if transaction.nested and id(transaction) in session.info.get(_SAVED, {}):
+        session.info[_CHANGED], session.info[_RECORDED] = session.info[_SAVED][id(transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _reset_guard(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.get(_SAVED, {}).pop(id(transaction), None)
+    elif transaction.parent is None:
+        for key in (_CHANGED, _RECORDED, _SAVED):
+            session.info.pop(key, None)
 
 
 def record(
@@ -228,10 +246,15 @@ def record(
 
 @dataclass
 class Batch:
-    """A bulk change (an import, a renumbering) gathered into one audit row."""
+    """A bulk change (an import, a renumbering) gathered into one audit row.
+
+    `details` describe the change as a whole (the file imported, counts by outcome) and go into
+    the audit row beside the ids of the records it changed.
+    """
 
     entity: str
     ids: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
 
     def add(self, entity_id: object) -> None:
         self.ids.append(str(entity_id))
@@ -239,17 +262,27 @@ class Batch:
 
 @contextmanager
 def batch(
-    session: Session, ctx: WriteContext, *, write: Write, entity: str, action: str, reason: str = ""
+    session: Session,
+    ctx: WriteContext,
+    *,
+    write: Write,
+    entity: str,
+    action: str,
+    reason: str = "",
+    entity_id: object = "",
+    record_unchanged: bool = False,
 ) -> Iterator[Batch]:
     """Check the write up front, let the caller make many changes, then record them as one.
 
-    Nothing is recorded when the body raises (the unit of work rolls back) or adds nothing.
+    Nothing is recorded when the body raises (the unit of work rolls back). A batch that changed
+    nothing is recorded only when `record_unchanged` asks for it (an import of a file whose rows
+    are all stored already is still worth a line in the trail), and then leaves the revision alone.
     """
     check_accepts(ctx.review, write)
     _mark_recorded(session)
     gathered = Batch(entity)
     yield gathered
-    if not gathered.ids:
+    if not gathered.ids and not record_unchanged:
         return
     audit.record(
         session,
@@ -257,12 +290,13 @@ def batch(
         actor=ctx.actor,
         review_id=ctx.review.id,
         entity=entity,
-        entity_id=f"{len(gathered.ids)} items",
+        entity_id=entity_id or f"{len(gathered.ids)} items",
         action=action,
-        after={"count": len(gathered.ids), "ids": gathered.ids},
+        after={**gathered.details, "count": len(gathered.ids), "ids": gathered.ids},
         reason=reason,
     )
-    touch(session, ctx.review)
+    if gathered.ids:
+        touch(session, ctx.review)
 
 
 def snapshot(row: Any, fields: Iterable[str] | None = None) -> dict[str, Any]:

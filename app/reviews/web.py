@@ -18,8 +18,7 @@ from sqlmodel import Session
 from app.accounts.deps import AdminUser
 from app.accounts.permissions import Action, Role
 from app.core.deps import SessionDep
-from app.core.errors import DomainError, Invalid, NotFound
-from app.dataprofile import service as dataprofile
+from app.core.errors import DomainError
 from app.evidence.service import coverage_summary
 from app.frameworks import service as frameworks
 from app.reviews import service, workflow
@@ -42,8 +41,6 @@ NOTICES = {
     "partner-added": "The partner organisation has been added.",
     "partner-changed": "The partner organisation has been saved.",
     "partner-removed": "The partner organisation has been removed.",
-    "figures-saved": "The figures have been saved.",
-    "figures-removed": "The figures have been removed.",
 }
 
 REVIEW_FORM_FIELDS = (
@@ -59,7 +56,6 @@ REVIEW_FORM_FIELDS = (
 )
 # Services name their own fields; some forms show them under another input.
 FIELD_IDS = {"framework_key": "framework", "framework_version": "framework"}
-FIGURE_FIELDS = ("value", "period", "england", "similar_areas", "source", "note")
 # Plain words for the stored codes of the review's own vocabulary (not a framework's).
 STATUS_WORDS = {
     "planning": "Planning",
@@ -161,26 +157,6 @@ def _parse_date(form: Mapping[str, str], name: str, errors: FormErrors) -> dt.da
     except ValueError:
         errors.add(name, "enter a real date, such as 2025-03-17")
         return None
-
-
-def _parse_number(form: Mapping[str, str], name: str, errors: FormErrors) -> float | None:
-    """A typed figure: thousands separators, spaces and a trailing % are allowed."""
-    raw = form.get(name, "").replace(",", "").replace(" ", "").replace("\u00a0", "").removesuffix("%")
-    if not raw:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        errors.add(name, "enter a number, such as 1234.5")
-        return None
-
-
-def figure(value: float | None) -> str:
-    """A figure for people: thousands separated, no trailing zeros, at most four decimals."""
-    if value is None:
-        return ""
-    text = f"{value:,.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def _review_page(
@@ -715,132 +691,3 @@ async def remove_partner(
     if errors:
         return _team_page(request, session, scope, errors=errors)
     return _see_other(f"/reviews/{scope.review.id}/team?done=partner-removed#partners")
-
-
-# Data profile ---------------------------------------------------------------------------------
-
-
-@router.get("/reviews/{review_id}/data-profile")
-def data_profile_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_evidence)
-) -> Response:
-    framework = service.review_framework(session, scope.review)
-    rows = dataprofile.profile(session, scope.review, framework)
-    return _review_page(
-        request,
-        scope,
-        "reviews/data_profile.html",
-        "data",
-        "Data profile",
-        framework=framework,
-        rows=rows,
-        filled=sum(1 for row in rows if row.has_value),
-        risks=sum(1 for row in rows if row.risk),
-        figure=figure,
-    )
-
-
-def _figure_page(
-    request: Request,
-    scope: ReviewScope,
-    row: dataprofile.IndicatorRow,
-    form: Mapping[str, str],
-    errors: FormErrors | None = None,
-) -> Response:
-    return _review_page(
-        request,
-        scope,
-        "reviews/figure.html",
-        "data",
-        f"Figures for {row.indicator.name}",
-        row=row,
-        form=form,
-        figure=figure,
-        **(errors.context() if errors else {"errors": [], "field_errors": {}}),
-    )
-
-
-@router.get("/reviews/{review_id}/data-profile/{indicator_key}")
-def figure_page(
-    indicator_key: str,
-    request: Request,
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
-) -> Response:
-    row = _indicator_or_404(session, scope, indicator_key)
-    value = row.value
-    form = (
-        {
-            "value": figure(value.value).replace(",", ""),
-            "period": value.period,
-            "england": figure(value.england).replace(",", ""),
-            "similar_areas": figure(value.similar_areas).replace(",", ""),
-            "source": value.source,
-            "note": value.note,
-        }
-        if value
-        else {}
-    )
-    return _figure_page(request, scope, row, form)
-
-
-def _indicator_or_404(session: Session, scope: ReviewScope, indicator_key: str) -> dataprofile.IndicatorRow:
-    """An indicator of the review's framework; an unknown key in an address is a missing page."""
-    try:
-        return dataprofile.indicator_row(session, scope.review, indicator_key)
-    except Invalid as exc:
-        raise NotFound(exc.message) from None
-
-
-@router.post("/reviews/{review_id}/data-profile/{indicator_key}")
-async def save_figure(
-    indicator_key: str,
-    request: Request,
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
-) -> Response:
-    row = _indicator_or_404(session, scope, indicator_key)
-    form = await _form(request)
-    errors = FormErrors(FIGURE_FIELDS)
-    numbers = {name: _parse_number(form, name, errors) for name in ("value", "england", "similar_areas")}
-    if not errors:
-        _attempt(
-            session,
-            errors,
-            lambda: dataprofile.set_value(
-                session,
-                review=scope.review,
-                user_id=scope.user.id,
-                indicator_key=indicator_key,
-                period=form.get("period", ""),
-                source=form.get("source", ""),
-                note=form.get("note", ""),
-                **numbers,
-            ),
-        )
-    if errors:
-        return _figure_page(request, scope, row, form, errors)
-    return _see_other(f"/reviews/{scope.review.id}/data-profile?done=figures-saved#indicator-{indicator_key}")
-
-
-@router.post("/reviews/{review_id}/data-profile/{indicator_key}/remove")
-async def remove_figure(
-    indicator_key: str,
-    request: Request,
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
-) -> Response:
-    row = _indicator_or_404(session, scope, indicator_key)
-    errors = FormErrors(())
-    _attempt(
-        session,
-        errors,
-        lambda: dataprofile.delete_value(
-            session, review=scope.review, user_id=scope.user.id, indicator_key=indicator_key
-        ),
-    )
-    if errors:
-        return _figure_page(request, scope, row, {}, errors)
-    return _see_other(
-        f"/reviews/{scope.review.id}/data-profile?done=figures-removed#indicator-{indicator_key}"
-    )

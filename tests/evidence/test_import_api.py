@@ -181,9 +181,9 @@ async def test_importing_the_same_file_again_stores_nothing_new(client, site) ->
     again = await post_import(client, site, data, mapping=THEIR_MAPPING)
     assert again.status_code == 200
     assert (again.json()["created"], again.json()["unchanged"], again.json()["would_import"]) == (0, 3, 0)
-    # The first import is one change to the review; an import that changes nothing records nothing.
+    # The first import is one change to the review; the second changes nothing but is still audited.
     assert after_first["audit"] == 1
-    assert counts() == after_first, "nothing new is stored or audited"
+    assert counts() == {**after_first, "audit": after_first["audit"] + 1}, "only the import itself is audited"
 
 
 async def test_a_dry_run_reports_every_bad_row_and_stores_nothing(client, site) -> None:
@@ -410,6 +410,8 @@ async def test_imports_are_audited_with_the_acting_user(client, site) -> None:
     assert len(imports) == 1
     assert imports[0].user_id == site["lead"].id
     assert imports[0].changes["count"] == [None, 3]
+    assert imports[0].changes["created"] == [None, 3]
+    assert imports[0].changes["file_name"] == [None, "evidence.csv"]
     assert sorted(imports[0].changes["ids"][1]) == sorted(stored)
     assert imports[0].reason == "imported from evidence.csv"
     assert not [e for e in events if e.entity == "evidence" and e.action != "import"], "no row per item"
