@@ -16,7 +16,7 @@ from app.accounts.deps import (
     access_token_lifetime,
     sign_in,
 )
-from app.accounts.models import AuthToken, User
+from app.accounts.models import AuthToken, User, stored_id
 from app.accounts.permissions import Action
 from app.accounts.schemas import (
     AuditActor,
@@ -99,16 +99,16 @@ async def create_access_token(
         return _refusal(ENROL_FIRST, status.HTTP_403_FORBIDDEN)
     if result.issued is None:
         return _refusal(WRONG_CREDENTIALS, status.HTTP_401_UNAUTHORIZED, {"WWW-Authenticate": "Bearer"})
+    expires_at = aware(result.issued.record.expires_at)
+    assert expires_at is not None, "access tokens always expire"
     body = TokenResponse(
-        access_token=result.issued.token,
-        expires_in=int(lifetime.total_seconds()),
-        expires_at=aware(result.issued.record.expires_at),
+        access_token=result.issued.token, expires_in=int(lifetime.total_seconds()), expires_at=expires_at
     )
     return JSONResponse(body.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
 
 
 def _revoke_current(session: SessionDep, user: CurrentUser, token: CurrentToken) -> Response:
-    service.revoke_token(session, user=user, token_id=token.id)
+    service.revoke_token(session, user=user, token_id=stored_id(token))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

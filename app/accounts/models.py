@@ -6,6 +6,13 @@ from sqlmodel import Field, SQLModel
 from app.core.models_base import created_at_field, datetime_field
 
 
+def stored_id(row: SQLModel) -> int:
+    """The id of a row that has been stored (flushed): typed as a plain int."""
+    value = getattr(row, "id", None)
+    assert isinstance(value, int), f"{type(row).__name__} has not been stored yet"
+    return value
+
+
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True, index=True)

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, func, select
 
 from app.accounts import lockout, two_factor
-from app.accounts.models import AuthToken, SignInAttempt, User
+from app.accounts.models import AuthToken, SignInAttempt, User, stored_id
 from app.accounts.passwords import check_password
 from app.accounts.permissions import Role
 from app.core import audit
@@ -208,7 +208,7 @@ def issue_token(
         raise Invalid(f"unknown token kind '{kind}'", field="kind")
     secret = new_token()
     record = AuthToken(
-        user_id=user.id,
+        user_id=stored_id(user),
         kind=kind,
         name=name,
         token_hash=token_digest(secret),

@@ -15,7 +15,7 @@ import segno
 from sqlalchemy import column, table
 from sqlmodel import Session, col, delete, select
 
-from app.accounts.models import AccountPolicy, RecoveryCode, TwoFactor, User
+from app.accounts.models import AccountPolicy, RecoveryCode, TwoFactor, User, stored_id
 from app.core import audit
 from app.core.config import get_settings
 from app.core.errors import Conflict, Invalid
@@ -27,6 +27,7 @@ RECOVERY_CODE_COUNT = 10
 CLOCK_DRIFT_STEPS = 1
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o or 1/l/i to misread
 POLICY_ID = 1
+WRONG_CODE = "the code is not right: enter the 6 digits your app shows now"
 
 # Review roles belong to the reviews package, above this one; the membership table answers
 # "does this person lead a review?" without importing it.
@@ -39,11 +40,6 @@ def _normalise(code: str) -> str:
 
 def _recovery_digest(code: str) -> str:
     return hashlib.sha256(_normalise(code).encode()).hexdigest()
-
-
-def _id(user: User) -> int:
-    assert user.id is not None, "a stored account"
-    return user.id
 
 
 def two_factor_of(session: Session, user: User) -> TwoFactor | None:
@@ -114,7 +110,7 @@ def start_enrolment(session: Session, *, user: User) -> TwoFactor:
     if found is not None and found.enabled_at is not None:
         raise Conflict("two-factor sign-in is already on for your account", field="code")
     if found is None:
-        found = TwoFactor(user_id=_id(user), secret=pyotp.random_base32())
+        found = TwoFactor(user_id=stored_id(user), secret=pyotp.random_base32())
     else:
         found.secret = pyotp.random_base32()
     session.add(found)
@@ -146,21 +142,12 @@ def confirm_enrolment(session: Session, *, user: User, code: str) -> list[str]:
         raise Invalid("start setting up two-factor sign-in first", field="code")
     step = _matching_step(pending.secret, code)
     if step is None:
-        raise Invalid("the code is not right: enter the 6 digits your app shows now", field="code")
+        raise Invalid(WRONG_CODE, field="code")
     pending.enabled_at = utcnow()
     pending.last_step = step
     session.add(pending)
     codes = _replace_recovery_codes(session, user)
-    audit.record(
-        session,
-        user_id=user.id,
-        entity="user",
-        entity_id=user.id,
-        action="update",
-        before={"two_factor": False},
-        after={"two_factor": True},
-        reason="two-factor sign-in turned on",
-    )
+    _record(session, user, before={"two_factor": False}, after={"two_factor": True}, reason="turned on")
     return codes
 
 
@@ -170,17 +157,9 @@ def new_recovery_codes(session: Session, *, user: User, code: str) -> list[str]:
     if not is_enrolled(session, user):
         raise Invalid("two-factor sign-in is not on for your account", field="code")
     if not verify_code(session, user=user, code=code, recovery=False):
-        raise Invalid("the code is not right: enter the 6 digits your app shows now", field="code")
+        raise Invalid(WRONG_CODE, field="code")
     codes = _replace_recovery_codes(session, user)
-    audit.record(
-        session,
-        user_id=user.id,
-        entity="user",
-        entity_id=user.id,
-        action="update",
-        after={"recovery_codes": "replaced"},
-        reason="new recovery codes",
-    )
+    _record(session, user, after={"recovery_codes": "replaced"}, reason="new recovery codes")
     return codes
 
 
@@ -191,8 +170,8 @@ def turn_off(session: Session, *, user: User, code: str) -> None:
     if not is_enrolled(session, user):
         raise Invalid("two-factor sign-in is not on for your account", field="code")
     if not verify_code(session, user=user, code=code):
-        raise Invalid("the code is not right: enter the 6 digits your app shows now", field="code")
-    _remove(session, user, acting_user_id=user.id, reason="two-factor sign-in turned off by its owner")
+        raise Invalid(WRONG_CODE, field="code")
+    _remove(session, user, acting_user_id=user.id, reason="turned off by its owner")
 
 
 def reset(session: Session, *, acting_user: User, user: User) -> None:
@@ -200,23 +179,42 @@ def reset(session: Session, *, acting_user: User, user: User) -> None:
     they set it up again at their next sign-in if their role requires it."""
     if two_factor_of(session, user) is None:
         return
-    _remove(
-        session, user, acting_user_id=acting_user.id, reason="two-factor sign-in reset by an administrator"
-    )
+    _remove(session, user, acting_user_id=acting_user.id, reason="removed by an administrator")
 
 
 def _remove(session: Session, user: User, *, acting_user_id: int | None, reason: str) -> None:
     session.exec(delete(TwoFactor).where(col(TwoFactor.user_id) == user.id))
     session.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
-    audit.record(
+    _record(
         session,
-        user_id=acting_user_id,
-        entity="user",
-        entity_id=user.id,
-        action="update",
+        user,
+        by=acting_user_id,
         before={"two_factor": True},
         after={"two_factor": False},
         reason=reason,
+    )
+
+
+def _record(
+    session: Session,
+    user: User,
+    *,
+    by: int | None = None,
+    before: dict[str, object] | None = None,
+    after: dict[str, object],
+    reason: str,
+) -> None:
+    """An audit row for a change to the person's two-factor set-up (never the secret itself);
+    `by` is whoever acted, the person themselves unless given."""
+    audit.record(
+        session,
+        user_id=by if by is not None else user.id,
+        entity="user",
+        entity_id=user.id,
+        action="update",
+        before=before,
+        after=after,
+        reason=f"two-factor sign-in: {reason}",
     )
 
 
@@ -224,7 +222,7 @@ def _replace_recovery_codes(session: Session, user: User) -> list[str]:
     session.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     for code in codes:
-        session.add(RecoveryCode(user_id=_id(user), code_hash=_recovery_digest(code)))
+        session.add(RecoveryCode(user_id=stored_id(user), code_hash=_recovery_digest(code)))
     session.flush()
     return codes
 
@@ -287,14 +285,12 @@ def _spend_recovery_code(session: Session, user: User, code: str) -> bool:
         return False
     spare.used_at = utcnow()
     session.add(spare)
-    audit.record(
+    left = unused_recovery_codes(session, user)
+    _record(
         session,
-        user_id=user.id,
-        entity="user",
-        entity_id=user.id,
-        action="update",
+        user,
         after={"recovery_code_used": True},
-        reason=f"signed in with a recovery code; {unused_recovery_codes(session, user)} left",
+        reason=f"signed in with a recovery code; {left} left",
     )
     return True
 

@@ -295,8 +295,7 @@ def sign_in_set_up_two_factor(
         )
     issued, codes = done
     remember(request, user, issued.record)  # the codes page shows who is now signed in
-    response = page(request, "accounts/recovery_codes.html", {"codes": codes, "next_path": next_path})
-    return _no_store(_signed_in(request, issued, response))
+    return _signed_in(request, issued, _recovery_codes_page(request, codes, next_path=next_path))
 
 
 @router.post("/sign-out")
@@ -352,6 +351,11 @@ def _account_page(
         },
     }
     return _no_store(page(request, "accounts/account.html", ctx, errors=errors, status_code=status_code))
+
+
+def _recovery_codes_page(request: Request, codes: list[str], *, next_path: str = "/account") -> Response:
+    """New recovery codes, shown this once."""
+    return _no_store(page(request, "accounts/recovery_codes.html", {"codes": codes, "next_path": next_path}))
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -447,7 +451,7 @@ def account_confirm_two_factor(
     if codes is None:
         context = {**_setup_context(session, user, pending), "action": "/account/two-factor/confirm"}
         return _no_store(page(request, SETUP_FORM, context, errors=errors))
-    return _no_store(page(request, "accounts/recovery_codes.html", {"codes": codes, "next_path": "/account"}))
+    return _recovery_codes_page(request, codes)
 
 
 @router.post("/account/two-factor/recovery-codes", response_class=HTMLResponse)
@@ -463,7 +467,7 @@ def account_new_recovery_codes(
     )
     if codes is None:
         return _account_page(request, session, user, errors=errors)
-    return _no_store(page(request, "accounts/recovery_codes.html", {"codes": codes, "next_path": "/account"}))
+    return _recovery_codes_page(request, codes)
 
 
 @router.post("/account/two-factor/off", response_class=HTMLResponse)
