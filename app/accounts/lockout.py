@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
 from app.accounts.models import SignInAttempt, SignInLockout
@@ -106,7 +107,7 @@ def note_failure(session: Session, *, email: str, client: str, user_id: int | No
             settings.sign_in_lockout_seconds * 2 ** (level - 1), settings.sign_in_lockout_max_seconds
         )
         if row is None:
-            row = SignInLockout(scope=scope, subject=subject, locked_until=now)
+            row = _new_lockout(session, scope, subject, now)
         before = {"level": row.level, "locked_until": row.locked_until}
         row.level = level
         row.locked_until = now + timedelta(seconds=seconds)
@@ -129,6 +130,19 @@ def note_failure(session: Session, *, email: str, client: str, user_id: int | No
         if started is None or candidate.until > started.until:
             started = candidate
     return started
+
+
+def _new_lockout(session: Session, scope: str, subject: str, now: datetime) -> SignInLockout:
+    """The subject's lockout row, made now; if a parallel failed sign-in made it first, that one."""
+    row = SignInLockout(scope=scope, subject=subject, locked_until=now)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found = _lockout(session, scope, subject)
+        assert found is not None, "the row that clashed is there"
+        return found
+    return row
 
 
 def clear_account(session: Session, email: str) -> None:

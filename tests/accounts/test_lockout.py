@@ -147,3 +147,12 @@ def _request(peer: str, forwarded: list[str] | None = None) -> SimpleNamespace:
 def test_client_address_trusts_forwarded_for_only_from_named_proxies(trusted, peer, forwarded, expected):
     with settings_env(TRUSTED_PROXIES=trusted):
         assert client_address(_request(peer, forwarded)) == expected  # type: ignore[arg-type]
+
+
+def test_a_lockout_made_by_a_parallel_request_is_used_not_duplicated(db):
+    with session_scope() as s:
+        s.add(SignInLockout(scope="account", subject="race@example.org", level=2, locked_until=utcnow()))
+    with session_scope() as s:
+        row = lockout._new_lockout(s, "account", "race@example.org", utcnow())
+        assert row.level == 2  # the other request's row, and this unit of work is still usable
+        assert lockout.current_lockout(s, email="race@example.org", client="") is None
