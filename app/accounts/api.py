@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
@@ -16,7 +16,7 @@ from app.accounts.deps import (
     access_token_lifetime,
     sign_in,
 )
-from app.accounts.models import AuthToken, User
+from app.accounts.models import AuthToken, User, stored_id
 from app.accounts.permissions import Action
 from app.accounts.schemas import (
     AuditActor,
@@ -32,6 +32,7 @@ from app.accounts.schemas import (
     UserPublic,
     UserUpdate,
 )
+from app.accounts.service import SignInOutcome
 from app.core.deps import SessionDep
 from app.core.models_base import aware
 from app.reviews.access import ReviewScope
@@ -42,33 +43,72 @@ router = APIRouter(prefix="/api/v1")
 WRONG_CREDENTIALS = "the email address or password is not right, or the account is not active"
 
 
+CODE_NEEDED = (
+    "this account uses two-factor sign-in: send the 6-digit code from the authenticator app, "
+    "or a recovery code, in the `totp` form field"
+)
+ENROL_FIRST = (
+    "this account must use two-factor sign-in: sign in on the web once to set it up, "
+    "or use a personal access token"
+)
+
+
+def _refusal(detail: str, status_code: int, headers: dict[str, str] | None = None) -> JSONResponse:
+    # Answered rather than raised, so the failed attempt is committed and counts next time.
+    return JSONResponse({"detail": detail, "errors": []}, status_code=status_code, headers=headers)
+
+
 @router.post("/auth/token", tags=["auth"], summary="Sign in: exchange email and password for a bearer token")
 async def create_access_token(
-    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    totp: Annotated[
+        str,
+        Form(
+            max_length=40,
+            description="For accounts with two-factor sign-in: the code from the authenticator app, "
+            "or a recovery code",
+        ),
+    ] = "",
 ) -> Response:
-    """OAuth2 password flow: `username` is the email address. The token expires after the
-    configured number of minutes and can be revoked early with POST /api/v1/auth/revoke."""
+    """OAuth2 password flow: `username` is the email address, and `totp` the code for accounts
+    with two-factor sign-in. The token expires after the configured number of minutes and can be
+    revoked early with POST /api/v1/auth/revoke. Scripts can use a personal access token instead.
+    Repeated failures lock the account, and the client address, out for a while (429)."""
     lifetime = access_token_lifetime()
-    issued = await sign_in(
-        request, session, email=form.username, password=form.password, kind="access", lifetime=lifetime
+    result = await sign_in(
+        request,
+        session,
+        email=form.username,
+        password=form.password,
+        code=totp,
+        kind="access",
+        lifetime=lifetime,
     )
-    if issued is None:
-        # Answered rather than raised, so the failed attempt is committed and counts next time.
-        return JSONResponse(
-            {"detail": WRONG_CREDENTIALS, "errors": []},
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            headers={"WWW-Authenticate": "Bearer"},
+    if result.locked is not None:
+        wait = result.locked.seconds_left()
+        return _refusal(
+            f"too many failed sign-ins: try again in {result.locked.wait_text()}",
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            {"Retry-After": str(wait)},
         )
+    if result.outcome in (SignInOutcome.code_needed, SignInOutcome.wrong_code):
+        return _refusal(CODE_NEEDED, status.HTTP_401_UNAUTHORIZED, {"WWW-Authenticate": "Bearer"})
+    if result.outcome == SignInOutcome.enrol_needed:
+        return _refusal(ENROL_FIRST, status.HTTP_403_FORBIDDEN)
+    if result.issued is None:
+        return _refusal(WRONG_CREDENTIALS, status.HTTP_401_UNAUTHORIZED, {"WWW-Authenticate": "Bearer"})
+    expires_at = aware(result.issued.record.expires_at)
+    assert expires_at is not None, "access tokens always expire"
     body = TokenResponse(
-        access_token=issued.token,
-        expires_in=int(lifetime.total_seconds()),
-        expires_at=aware(issued.record.expires_at),
+        access_token=result.issued.token, expires_in=int(lifetime.total_seconds()), expires_at=expires_at
     )
     return JSONResponse(body.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
 
 
 def _revoke_current(session: SessionDep, user: CurrentUser, token: CurrentToken) -> Response:
-    service.revoke_token(session, user=user, token_id=token.id)
+    service.revoke_token(session, user=user, token_id=stored_id(token))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
