@@ -69,7 +69,11 @@ def _aim(case: Any, world: dict[str, Any], who: str) -> None:
         params["user_id"] = world["user_ids"][who]
 
 
-@pytest.mark.parametrize("who", ["admin", "reviewer"])
+@pytest.fixture(params=["admin", "reviewer"])
+def who(request) -> str:  # type: ignore[no-untyped-def]
+    return str(request.param)
+
+
 @schema.parametrize()
 @seed(SEED)
 @settings(
