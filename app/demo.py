@@ -38,7 +38,8 @@ from app.findings import service as findings
 from app.frameworks import service as frameworks
 from app.ratings import service as ratings
 from app.reviews import service as reviews
-from app.reviews.access import ReviewScope, authorize
+from app.reviews.access import ReviewScope, authorize, scope_for
+from app.reviews.changes import review_framework
 from app.reviews.models import Organisation, Review
 
 DEMO_PASSWORD = "sysreview-demo"
@@ -2273,18 +2274,18 @@ def seed_demo(session: Session) -> DemoResult:
     )
     orgs = _partners_and_team(session, review, lead, people)
 
-    reviews.move_status(session, review=review, user_id=lead.id, status="fieldwork")
+    reviews.move_status(session, ctx=scope_for(session, review, lead), status="fieldwork")
     _evidence(session, review, people, orgs, fieldwork_start)
     _data_profile(session, review, people["r3"])
     _self_assessment(session, review, people)
 
-    reviews.move_status(session, review=review, user_id=lead.id, status="moderation")
+    reviews.move_status(session, ctx=scope_for(session, review, lead), status="moderation")
     ratings.set_self_assessment_closed(
         session, scope=authorize(session, lead, review.id, Action.manage_review), closed=True
     )
     cited = _team_ratings_and_moderation(session, review, people)
 
-    reviews.move_status(session, review=review, user_id=lead.id, status="reporting")
+    reviews.move_status(session, ctx=scope_for(session, review, lead), status="reporting")
     writer = people["writer"]
     _findings(session, review, writer, lead, cited)
     for rec in RECOMMENDATIONS:
@@ -2298,7 +2299,7 @@ def seed_demo(session: Session) -> DemoResult:
             target_date=_months_ahead(today, rec.months),
             domain_key=rec.domain,
         )
-    reviews.set_report_text(session, review=review, user_id=writer.id, changes=REPORT_TEXT)
+    reviews.set_report_text(session, ctx=scope_for(session, review, writer), changes=REPORT_TEXT)
 
     return DemoResult(
         created=True,
@@ -2321,7 +2322,7 @@ def _partners_and_team(
 ) -> dict[str, Organisation]:
     orgs = {
         p.key: reviews.add_organisation(
-            session, review=review, user_id=lead.id, name=p.name, org_type=p.org_type
+            session, ctx=scope_for(session, review, lead), name=p.name, org_type=p.org_type
         )
         for p in PARTNERS
     }
@@ -2330,8 +2331,7 @@ def _partners_and_team(
             continue  # made lead when the review was opened
         reviews.add_member(
             session,
-            review=review,
-            user_id=lead.id,
+            ctx=scope_for(session, review, lead),
             email=person.email,
             role=person.role,
             organisation_id=orgs[person.organisation].id if person.organisation else None,
@@ -2410,7 +2410,7 @@ def _team_ratings_and_moderation(
 ) -> dict[str, list[str]]:
     """Each reviewer rates every line citing its evidence; the lead moderates every line.
     Returns the evidence ids cited for each line."""
-    framework = reviews.review_framework(session, review)
+    framework = review_framework(session, review)
     by_line = _evidence_for_lines()
     cited: dict[str, list[str]] = {}
     scopes: list[tuple[int, ReviewScope]] = [

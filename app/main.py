@@ -31,6 +31,7 @@ ROUTER_MODULES = [
     "app.ratings.api",
     "app.findings.api",
     "app.reports.api",
+    "app.audit.api",
     "app.accounts.web",
     "app.reviews.web",
     "app.evidence.web",
@@ -38,6 +39,7 @@ ROUTER_MODULES = [
     "app.ratings.web",
     "app.findings.web",
     "app.reports.web",
+    "app.audit.web",
 ]
 
 

@@ -20,7 +20,7 @@ from app.findings.models import Finding, Recommendation
 from app.ratings.models import ModeratedRating, Rating
 from app.ratings.service import review_scores
 from app.reviews.models import Membership, Review
-from app.reviews.service import review_framework
+from app.reviews.changes import review_framework
 
 
 @pytest.fixture(autouse=True)

@@ -1,14 +1,13 @@
-"""Web pages: home, sign-in and sign-out, the account page, user administration, the audit trail."""
+"""Web pages: sign-in and sign-out, the account page and user administration."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from app.accounts import audit_service, service
+from app.accounts import service
 from app.accounts.deps import (
     SESSION_COOKIE,
     AdminUser,
@@ -19,12 +18,9 @@ from app.accounts.deps import (
     session_lifetime,
     sign_in,
 )
-from app.accounts.permissions import Action
 from app.core.deps import SessionDep
-from app.core.errors import DomainError
 from app.core.security import MIN_PASSWORD_LENGTH
-from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
+from app.web.kit import FormErrors, attempt, page, see_other
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -46,32 +42,10 @@ ADMIN_NOTICES = {
 SIGN_IN_NOTICES = {"signed-out": "You have signed out."}
 
 
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-def _field_errors(exc: DomainError, fields: tuple[str, ...]) -> tuple[list[dict[str, str]], dict[str, str]]:
-    """A service error as the error summary and the message beside the field it names."""
-    field = exc.field if exc.field in fields else ""
-    return [{"field": field, "message": exc.message}], ({field: exc.message} if field else {})
-
-
 def _no_store(response: Response) -> Response:
     # Pages that show a secret, or a form bound to one, must not be kept in any cache.
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-# Home
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    """The signed-in person's reviews; administrators also see every review and the admin links."""
-    ctx: dict[str, Any] = {"page_title": "Your reviews", "mine": service.reviews_of(session, user)}
-    if user.is_admin:
-        ctx["everything"] = service.all_reviews(session, user)
-    return render(request, "home.html", ctx)
 
 
 # Sign-in and sign-out
@@ -125,7 +99,7 @@ def sign_in_form(
     notice: str = "",
 ) -> Response:
     if user is not None:
-        return _see_other(safe_next(next))
+        return see_other(safe_next(next))
     return _sign_in_page(request, next_path=safe_next(next), flash=SIGN_IN_NOTICES.get(notice))
 
 
@@ -177,7 +151,7 @@ async def sign_in_submit(
             field_errors={"email": message},
             status_code=401,
         )
-    response = _see_other(next_path)
+    response = see_other(next_path)
     response.set_cookie(
         SESSION_COOKIE,
         issued.token,
@@ -197,7 +171,7 @@ def sign_out(request: Request, session: SessionDep, user: OptionalUser) -> Respo
     token = getattr(request.state, "auth_token", None)
     if user is not None and token is not None:
         service.revoke_token(session, user=user, token_id=token.id)
-    response = _see_other("/sign-in?notice=signed-out")
+    response = see_other("/sign-in?notice=signed-out")
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=cookie_secure(request)
     )
@@ -249,34 +223,31 @@ def account_create_token(
 ) -> Response:
     """Create a personal access token and show its secret on this one page, once."""
     form = {"name": name, "expires_in_days": expires_in_days}
+    errors = FormErrors(("name", "expires_in_days"))
     days: int | None = None
     if expires_in_days.strip():
-        if not expires_in_days.strip().isdigit():
-            message = "Enter the number of days as a whole number, such as 30, or leave it empty"
-            return _account_page(
-                request,
-                session,
-                user,
-                form=form,
-                errors=[{"field": "expires_in_days", "message": message}],
-                field_errors={"expires_in_days": message},
-                status_code=422,
+        if expires_in_days.strip().isdigit():
+            days = int(expires_in_days)
+        else:
+            errors.add(
+                "expires_in_days", "Enter the number of days as a whole number, such as 30, or leave it empty"
             )
-        days = int(expires_in_days)
-    try:
-        issued = service.create_personal_token(session, user=user, name=name, expires_in_days=days)
-    except DomainError as exc:
-        errors, field_errors = _field_errors(exc, ("name", "expires_in_days"))
-        return _account_page(
-            request, session, user, form=form, errors=errors, field_errors=field_errors, status_code=422
+    issued = None
+    if not errors:
+        issued = attempt(
+            session,
+            errors,
+            lambda: service.create_personal_token(session, user=user, name=name, expires_in_days=days),
         )
+    if issued is None:
+        return _account_page(request, session, user, form=form, **errors.context(), status_code=422)
     return _account_page(request, session, user, new_token=issued, status_code=201)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
 def account_revoke_token(token_id: int, session: SessionDep, user: CurrentUser) -> Response:
     service.revoke_token(session, user=user, token_id=token_id)
-    return _see_other("/account?done=revoked")
+    return see_other("/account?done=revoked")
 
 
 @router.post("/account/password", response_class=HTMLResponse)
@@ -288,22 +259,20 @@ def account_change_password(
     new_password: Annotated[str, Form(max_length=500)] = "",
     confirm_password: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    field_errors: dict[str, str] = {}
+    errors = FormErrors(("current_password", "new_password", "confirm_password"))
     if new_password != confirm_password:
-        field_errors["confirm_password"] = "The two new passwords are not the same"
+        errors.add("confirm_password", "The two new passwords are not the same")
     else:
-        try:
-            service.change_password(
+        attempt(
+            session,
+            errors,
+            lambda: service.change_password(
                 session, user=user, current_password=current_password, new_password=new_password
-            )
-        except DomainError as exc:
-            field_errors = _field_errors(exc, ("current_password", "new_password"))[1]
-    if field_errors:
-        errors = [{"field": name, "message": text} for name, text in field_errors.items()]
-        return _account_page(
-            request, session, user, errors=errors, field_errors=field_errors, status_code=422
+            ),
         )
-    return _see_other("/account?done=password")
+    if errors:
+        return _account_page(request, session, user, **errors.context(), status_code=422)
+    return see_other("/account?done=password")
 
 
 # User administration
@@ -315,21 +284,17 @@ def _users_page(
     admin: AdminUser,
     *,
     form: dict[str, Any] | None = None,
-    errors: list[dict[str, str]] | None = None,
-    field_errors: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
     flash: str | None = None,
-    status_code: int = 200,
 ) -> Response:
     ctx = {
         "page_title": "Users",
         "users": service.list_users(session),
         "form": form or {},
-        "errors": errors or [],
-        "field_errors": field_errors or {},
         "flash": flash,
         "min_password": MIN_PASSWORD_LENGTH,
     }
-    return render(request, "accounts/users.html", ctx, status_code=status_code)
+    return page(request, "accounts/users.html", ctx, errors=errors)
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
@@ -347,22 +312,23 @@ def admin_create_user(
     password: Annotated[str, Form(max_length=500)] = "",
     is_admin: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    try:
-        service.create_user(
+    errors = FormErrors(("email", "display_name", "password"))
+    attempt(
+        session,
+        errors,
+        lambda: service.create_user(
             session,
             email=email,
             display_name=display_name,
             password=password,
             is_admin=is_admin == "yes",
             acting_user_id=admin.id,
-        )
-    except DomainError as exc:
-        errors, field_errors = _field_errors(exc, ("email", "display_name", "password"))
+        ),
+    )
+    if errors:
         form = {"email": email, "display_name": display_name, "is_admin": is_admin == "yes"}
-        return _users_page(
-            request, session, admin, form=form, errors=errors, field_errors=field_errors, status_code=422
-        )
-    return _see_other("/admin/users?done=created")
+        return _users_page(request, session, admin, form=form, errors=errors)
+    return see_other("/admin/users?done=created")
 
 
 def _user_edit_page(
@@ -371,9 +337,7 @@ def _user_edit_page(
     user_id: int,
     *,
     form: dict[str, Any] | None = None,
-    errors: list[dict[str, str]] | None = None,
-    field_errors: dict[str, str] | None = None,
-    status_code: int = 200,
+    errors: FormErrors | None = None,
 ) -> Response:
     person = service.get_user(session, user_id)
     ctx = {
@@ -381,11 +345,9 @@ def _user_edit_page(
         "person": person,
         "form": form
         or {"display_name": person.display_name, "is_admin": person.is_admin, "is_active": person.is_active},
-        "errors": errors or [],
-        "field_errors": field_errors or {},
         "min_password": MIN_PASSWORD_LENGTH,
     }
-    return render(request, "accounts/user_edit.html", ctx, status_code=status_code)
+    return page(request, "accounts/user_edit.html", ctx, errors=errors)
 
 
 @router.get("/admin/users/{user_id}", response_class=HTMLResponse)
@@ -405,8 +367,11 @@ def admin_update_user(
     password: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Save the whole edit form: unticked boxes mean no, an empty password means keep it."""
-    try:
-        service.update_user(
+    errors = FormErrors(("display_name", "is_admin", "is_active", "password"))
+    attempt(
+        session,
+        errors,
+        lambda: service.update_user(
             session,
             acting_user=admin,
             user_id=user_id,
@@ -414,16 +379,12 @@ def admin_update_user(
             is_admin=is_admin == "yes",
             is_active=is_active == "yes",
             password=password or None,
-        )
-    except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        errors, field_errors = _field_errors(exc, ("display_name", "is_admin", "is_active", "password"))
+        ),
+    )
+    if errors:
         form = {"display_name": display_name, "is_admin": is_admin == "yes", "is_active": is_active == "yes"}
-        return _user_edit_page(
-            request, session, user_id, form=form, errors=errors, field_errors=field_errors, status_code=422
-        )
-    return _see_other("/admin/users?done=updated")
+        return _user_edit_page(request, session, user_id, form=form, errors=errors)
+    return see_other("/admin/users?done=updated")
 
 
 @router.post("/admin/users/{user_id}/active", response_class=HTMLResponse)
@@ -435,60 +396,12 @@ def admin_set_active(
     active: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """The quick deactivate / reactivate button in the users list."""
-    try:
-        service.update_user(session, acting_user=admin, user_id=user_id, is_active=active == "yes")
-    except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        return _users_page(
-            request, session, admin, errors=[{"field": "", "message": exc.message}], status_code=422
-        )
-    return _see_other("/admin/users?done=" + ("reactivated" if active == "yes" else "deactivated"))
-
-
-# The audit trail of one review
-
-
-@router.get("/reviews/{review_id}/audit", response_class=HTMLResponse)
-def review_audit_page(
-    request: Request,
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.read_audit),
-    entity: Annotated[str, Query(max_length=40)] = "",
-    user_id: Annotated[str, Query(max_length=20)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> Response:
-    """Who changed what in this review, newest first, filtered by kind of record and by person."""
-    person = int(user_id) if user_id.isdigit() else None
-    limit = audit_service.DEFAULT_PAGE
-    trail = audit_service.review_audit(
+    errors = FormErrors()
+    attempt(
         session,
-        review_id=scope.review.id,
-        entity=entity or None,
-        user_id=person,
-        limit=limit,
-        offset=(page - 1) * limit,
+        errors,
+        lambda: service.update_user(session, acting_user=admin, user_id=user_id, is_active=active == "yes"),
     )
-    filters_found = audit_service.audit_filters(session, review_id=scope.review.id)
-    filters = {key: value for key, value in (("entity", entity), ("user_id", user_id)) if value}
-
-    def page_link(number: int) -> str:
-        return "?" + urlencode({**filters, "page": number})
-
-    ctx = {
-        "page_title": "Audit trail",
-        "review": scope.review,
-        "scope": scope,
-        "active": "audit",
-        "trail": trail,
-        "page": page,
-        "filters": filters_found,
-        "entity": entity,
-        "user_id": user_id,
-        "describe": audit_service.describe_value,
-        "previous_link": page_link(page - 1) if trail.has_previous else None,
-        "next_link": page_link(page + 1) if trail.has_next else None,
-        "first_shown": trail.offset + 1,
-        "last_shown": trail.offset + len(trail.items),
-    }
-    return render(request, "accounts/audit.html", ctx)
+    if errors:
+        return _users_page(request, session, admin, errors=errors)
+    return see_other("/admin/users?done=" + ("reactivated" if active == "yes" else "deactivated"))

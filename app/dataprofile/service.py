@@ -13,8 +13,9 @@ from app.core.timeutil import utcnow
 from app.dataprofile.compare import Comparison, at_risk, compare
 from app.dataprofile.models import IndicatorValue
 from app.frameworks.schema import Framework, Indicator
+from app.reviews import references
+from app.reviews.changes import Write, check_accepts, review_framework, touch
 from app.reviews.models import Review
-from app.reviews.service import ensure_writable, review_framework, touch
 
 COMPARATORS = ("england", "similar_areas")
 _PERIOD_MAX = 60
@@ -113,7 +114,7 @@ def set_value(
     note: object = "",
 ) -> IndicatorRow:
     """Store (or replace) the review's figure for one indicator, with its comparators."""
-    ensure_writable(review)
+    check_accepts(review, Write.evidence)
     indicator = catalogue_indicator(review_framework(session, review), indicator_key)
     fields = {
         "value": _number("value", value, required=True),
@@ -156,7 +157,7 @@ def set_value(
 
 def delete_value(session: Session, *, review: Review, user_id: int, indicator_key: str) -> None:
     """Remove the review's figure for one indicator."""
-    ensure_writable(review)
+    check_accepts(review, Write.evidence)
     catalogue_indicator(review_framework(session, review), indicator_key)
     stored = stored_values(session, review).get(indicator_key)
     if stored is None:
@@ -173,3 +174,10 @@ def delete_value(session: Session, *, review: Review, user_id: int, indicator_ke
         action="delete",
         before=before,
     )
+
+
+# What refers to a review's framework (its indicators), counted for the reviews package.
+references.register_content_counter(
+    "data profile figures",
+    lambda s, review: references.count(s, IndicatorValue, IndicatorValue.review_id == review.id),
+)

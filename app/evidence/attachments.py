@@ -29,8 +29,8 @@ from app.core.errors import Conflict, Invalid, NotFound, TooLarge
 from app.core.timeutil import utcnow
 from app.evidence import filetypes
 from app.evidence.models import Attachment, Evidence
+from app.reviews.changes import touch
 from app.reviews.models import Review
-from app.reviews.service import touch
 
 _CHUNK = 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

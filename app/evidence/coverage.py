@@ -23,7 +23,7 @@ from app.evidence.schemas import (
     NamedKey,
 )
 from app.frameworks.schema import Framework
-from app.reviews import service as reviews
+from app.reviews import changes as reviews
 from app.reviews.models import Review
 from app.scoring import EvidenceSignal, LineCoverage, coverage
 

@@ -54,7 +54,8 @@ from app.evidence.schemas import (
     PersonRef,
 )
 from app.frameworks.schema import Framework
-from app.reviews import service as reviews
+from app.reviews import changes as reviews
+from app.reviews import overview, references
 from app.reviews.models import Membership, Organisation, Review
 
 __all__ = [
@@ -1067,3 +1068,16 @@ def evidence_history(
             for version, name in found
         ],
     )
+
+
+# What refers to a review's partners and framework, counted for the reviews package.
+references.register_organisation_counter(
+    "evidence items",
+    lambda s, review, org_id: references.count(
+        s, EvidenceOrganisation, EvidenceOrganisation.organisation_id == org_id
+    ),
+)
+references.register_content_counter(
+    "evidence items", lambda s, review: references.count(s, Evidence, Evidence.review_id == review.id)
+)
+overview.register("coverage", coverage_summary, needs=Action.read_evidence)

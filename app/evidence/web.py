@@ -28,11 +28,11 @@ from app.evidence.api import ITEM  # noqa: F401 - registers the evidence id path
 from app.evidence.files_web import attachment_upload_context
 from app.evidence.models import POLARITIES
 from app.evidence.schemas import EvidenceFilters, EvidencePublic, EvidenceUpdate
-from app.reviews import service as reviews
+from app.reviews import changes as reviews
 from app.reviews.access import ReviewScope
 from app.reviews.deps import review_scope
-from app.reviews.web import ORG_TYPE_WORDS
 from app.web.templating import render
+from app.web.words import ORG_TYPE_WORDS
 
 router = APIRouter(include_in_schema=False)
 

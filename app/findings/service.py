@@ -45,9 +45,10 @@ from app.findings.schemas import (
     RecommendationRef,
 )
 from app.frameworks.schema import Framework
+from app.reviews import references
 from app.reviews.access import ReviewScope
+from app.reviews.changes import Write, check_accepts, review_framework, touch
 from app.reviews.models import Organisation, Review
-from app.reviews.service import ensure_writable, review_framework, touch
 
 KIND_LABELS = {"strength": "Strength", "improvement": "Area for improvement"}
 STATUS_LABELS = {
@@ -367,7 +368,7 @@ def create_finding(
     position: int | None = None,
 ) -> Finding:
     """Add a strength or area for improvement; it goes last in its group unless `position` says."""
-    ensure_writable(review)
+    check_accepts(review, Write.findings)
     fw = review_framework(session, review)
     clean = _check_finding(
         session,
@@ -406,7 +407,7 @@ def update_finding(
     unknown = set(changes) - set(FINDING_FIELDS)
     if unknown:
         raise Invalid("cannot be changed", field=sorted(unknown)[0])
-    ensure_writable(review)
+    check_accepts(review, Write.findings)
     _lock_review(session, review)
     finding = get_finding(session, review=review, finding_id=finding_id)
     fw = review_framework(session, review)
@@ -449,7 +450,7 @@ def update_finding(
 
 def delete_finding(session: Session, *, review: Review, user_id: int, finding_id: int) -> None:
     """Remove a finding; the rest of its group closes up."""
-    ensure_writable(review)
+    check_accepts(review, Write.findings)
     _lock_review(session, review)
     finding = get_finding(session, review=review, finding_id=finding_id)
     before = audit.snapshot(finding)
@@ -604,7 +605,7 @@ def create_recommendation(
     number: int | None = None,
 ) -> Recommendation:
     """Add a recommendation, numbered last unless `number` places it (the rest renumber)."""
-    ensure_writable(review)
+    check_accepts(review, Write.findings)
     fw = review_framework(session, review)
     checks = _Checks()
     clean = {
@@ -640,7 +641,7 @@ def update_recommendation(
     unknown = set(changes) - set(RECOMMENDATION_FIELDS)
     if unknown:
         raise Invalid("cannot be changed", field=sorted(unknown)[0])
-    ensure_writable(review)
+    check_accepts(review, Write.findings)
     fw = review_framework(session, review)
     _lock_review(session, review)
     rec = get_recommendation(session, review=review, recommendation_id=recommendation_id)
@@ -678,7 +679,7 @@ def update_recommendation(
 
 def delete_recommendation(session: Session, *, review: Review, user_id: int, recommendation_id: int) -> None:
     """Remove a recommendation; those after it move up a number."""
-    ensure_writable(review)
+    check_accepts(review, Write.findings)
     _lock_review(session, review)
     rec = get_recommendation(session, review=review, recommendation_id=recommendation_id)
     linked = session.exec(select(ActionItem.id).where(ActionItem.recommendation_id == rec.id)).first()
@@ -984,3 +985,24 @@ def present_actions(session: Session, *, review: Review, actions: Sequence[Actio
         )
         for a in actions
     ]
+
+
+# What refers to a review's partners and framework, counted for the reviews package.
+
+
+def _count_recommendations_of(session: Session, review: Review, organisation_id: int) -> int:
+    # Owners are a list held in one column, so they are counted here rather than in SQL.
+    owners = session.exec(
+        select(Recommendation.owner_organisation_ids).where(Recommendation.review_id == review.id)
+    ).all()
+    return sum(1 for ids in owners if organisation_id in (ids or []))
+
+
+references.register_organisation_counter("recommendations", _count_recommendations_of)
+references.register_organisation_counter(
+    "actions",
+    lambda s, review, org_id: references.count(s, ActionItem, ActionItem.owner_organisation_id == org_id),
+)
+references.register_content_counter(
+    "findings", lambda s, review: references.count(s, Finding, Finding.review_id == review.id)
+)

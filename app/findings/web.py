@@ -26,8 +26,8 @@ from app.findings import service
 from app.findings.models import ACTION_STATUSES, FINDING_KINDS, PRIORITIES
 from app.findings.schemas import FindingPublic
 from app.reviews.access import ReviewScope
+from app.reviews.changes import review_framework
 from app.reviews.deps import review_scope
-from app.reviews.service import review_framework
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -32,8 +32,8 @@ from app.ratings.schemas import (
     SpreadPublic,
 )
 from app.reviews.access import ReviewScope
+from app.reviews.changes import review_framework
 from app.reviews.deps import review_scope, review_scope_any
-from app.reviews.service import review_framework
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}", tags=["ratings"])
 

@@ -32,9 +32,10 @@ from app.evidence import service as evidence_service
 from app.evidence.models import Evidence, EvidenceLine
 from app.frameworks.schema import Domain, Framework, LineOfEnquiry, NamedItem
 from app.ratings.models import ModeratedRating, Rating, ResultOverride
+from app.reviews import references
 from app.reviews.access import ReviewScope
+from app.reviews.changes import review_framework, touch
 from app.reviews.models import Membership, Organisation, Review
-from app.reviews.service import review_framework, touch
 from app.scoring import (
     AgreementResult,
     EvidenceSignal,
@@ -1037,3 +1038,15 @@ def rating_profile(framework: Framework, scores: ReviewScores) -> Profile | None
             moderated=[None if line.moderated is None else float(line.moderated) for line in scores.lines],
         )
     return None
+
+
+# What refers to a review's partners and framework, counted for the reviews package.
+references.register_organisation_counter(
+    "ratings", lambda s, review, org_id: references.count(s, Rating, Rating.organisation_id == org_id)
+)
+references.register_content_counter(
+    "ratings",
+    lambda s, review: sum(
+        references.count(s, m, m.review_id == review.id) for m in (Rating, ModeratedRating)
+    ),
+)

@@ -25,9 +25,9 @@ from app.core.text import plain_excerpt
 from app.frameworks.schema import Framework
 from app.ratings import service
 from app.reviews.access import ReviewScope
+from app.reviews.changes import review_framework
 from app.reviews.deps import review_scope, review_scope_any
 from app.reviews.models import Organisation
-from app.reviews.service import review_framework
 from app.scoring import ReviewScores, level_label
 from app.web.templating import render
 

@@ -112,7 +112,7 @@ def touch(session: Session, review: Review) -> None:
         update(Review)
         .where(col(Review.id) == review.id)
         .values(revision=Review.revision + 1, updated_at=now)
-        .returning(Review.revision)
+        .returning(col(Review.revision))
         .execution_options(synchronize_session=False)
     ).scalar_one()
     set_committed_value(review, "revision", revision)

@@ -1,4 +1,8 @@
-"""Reading the audit trail of one review (the trail itself is written by app.core.audit)."""
+"""Reading the audit trail of one review (the trail itself is written by app.core.audit).
+
+Review leads and administrators browse it page by page, filtered by kind of record and by
+person; the API gives the same pages as JSON.
+"""
 
 from __future__ import annotations
 
@@ -80,8 +84,8 @@ def review_audit(
     )
     items = [
         AuditEntry(
-            id=event.id,
-            at=aware(event.at),
+            id=event.id or 0,
+            at=aware(event.at) or event.at,
             user_id=event.user_id,
             user_name=name,
             entity=event.entity,
@@ -115,7 +119,7 @@ def audit_filters(session: Session, *, review_id: int) -> AuditFilters:
         .where(col(User.id).in_(select(AuditEvent.user_id).where(AuditEvent.review_id == review_id)))
         .order_by(func.lower(User.display_name))
     )
-    return AuditFilters(entities=list(entities), users=[(uid, name) for uid, name in users])
+    return AuditFilters(entities=list(entities), users=[(uid or 0, name) for uid, name in users])
 
 
 def describe_value(value: Any, limit: int = 200) -> str:
