@@ -131,6 +131,31 @@ def _creator_context(review: Review, user_id: int | None) -> WriteContext:
     return WriteContext(review=review, user_id=user_id, role=None, organisation_id=None)
 
 
+def _add(session: Session, ctx: WriteContext, row: Any, *, entity: str) -> None:
+    """Store a new record of the review and record its creation."""
+    session.add(row)
+    session.flush()
+    record(
+        session, ctx, write=Write.setup, entity=entity, entity_id=row.id, action="create", after=snapshot(row)
+    )
+
+
+def _remove(session: Session, ctx: WriteContext, row: Any, *, entity: str, refused: str) -> None:
+    """Delete a record of the review and record it; Conflict(`refused`) when something refers to it."""
+    entity_id = row.id
+    before = snapshot(row)
+    # The foreign keys have the last word, for any record whose package registered no counter.
+    try:
+        with session.begin_nested():
+            session.delete(row)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(refused, field=f"{entity}_id") from None
+    record(
+        session, ctx, write=Write.setup, entity=entity, entity_id=entity_id, action="delete", before=before
+    )
+
+
 def create_review(
     session: Session,
     *,
@@ -151,17 +176,7 @@ def create_review(
     _check_fieldwork(details.get("fieldwork_start"), details.get("fieldwork_end"))
     row = _framework_row(session, framework_key, framework_version)
     review = Review(framework_key=row.key, framework_version=row.version, **details)
-    session.add(review)
-    session.flush()
-    record(
-        session,
-        _creator_context(review, user_id),
-        write=Write.setup,
-        entity="review",
-        entity_id=review.id,
-        action="create",
-        after=snapshot(review),
-    )
+    _add(session, _creator_context(review, user_id), review, entity="review")
     return review
 
 
@@ -460,17 +475,7 @@ def add_organisation(session: Session, *, ctx: WriteContext, name: str, org_type
     check_accepts(ctx.review, Write.setup)
     cleaned = _clean_organisation(session, ctx.review, {"name": name, "org_type": org_type})
     organisation = Organisation(review_id=ctx.review.id, **cleaned)  # type: ignore[arg-type]
-    session.add(organisation)
-    session.flush()
-    record(
-        session,
-        ctx,
-        write=Write.setup,
-        entity="organisation",
-        entity_id=organisation.id,
-        action="create",
-        after=snapshot(organisation),
-    )
+    _add(session, ctx, organisation, entity="organisation")
     return organisation
 
 
@@ -503,27 +508,14 @@ def delete_organisation(session: Session, *, ctx: WriteContext, organisation_id:
     """Remove a partner organisation nothing refers to (evidence, members, ratings, actions)."""
     check_accepts(ctx.review, Write.setup)
     organisation = get_organisation(session, ctx.review, organisation_id)
-    refused = f"{organisation.name} cannot be removed because {{}} refer to it; change or remove those first"
     found = organisation_references(session, ctx.review, organisation_id)
-    if found:
-        raise Conflict(refused.format(references.listed(found)), field="organisation_id")
-    before = snapshot(organisation)
-    # The foreign keys have the last word, for any record whose package registered no counter.
-    try:
-        with session.begin_nested():
-            session.delete(organisation)
-            session.flush()
-    except IntegrityError:
-        raise Conflict(refused.format("other records"), field="organisation_id") from None
-    record(
-        session,
-        ctx,
-        write=Write.setup,
-        entity="organisation",
-        entity_id=organisation_id,
-        action="delete",
-        before=before,
+    refused = (
+        f"{organisation.name} cannot be removed because {references.listed(found) or 'other records'} "
+        "refer to it; change or remove those first"
     )
+    if found:
+        raise Conflict(refused, field="organisation_id")
+    _remove(session, ctx, organisation, entity="organisation", refused=refused)
 
 
 # Team ---------------------------------------------------------------------------------------
@@ -629,17 +621,7 @@ def _add_membership(
         role=role.value,
         organisation_id=organisation.id if organisation else None,
     )
-    session.add(membership)
-    session.flush()
-    record(
-        session,
-        ctx,
-        write=Write.setup,
-        entity="membership",
-        entity_id=membership.id,
-        action="create",
-        after=snapshot(membership),
-    )
+    _add(session, ctx, membership, entity="membership")
     return membership
 
 
@@ -715,14 +697,4 @@ def remove_member(session: Session, *, ctx: WriteContext, membership_id: int) ->
             "a review must always have a lead: make someone else lead before removing this one",
             field="role",
         )
-    before = snapshot(membership)
-    session.delete(membership)
-    record(
-        session,
-        ctx,
-        write=Write.setup,
-        entity="membership",
-        entity_id=membership_id,
-        action="delete",
-        before=before,
-    )
+    _remove(session, ctx, membership, entity="membership", refused="other records still refer to this member")
