@@ -135,9 +135,9 @@ def _add(session: Session, ctx: WriteContext, row: Any, *, entity: str) -> None:
     """Store a new record of the review and record its creation."""
     session.add(row)
     session.flush()
-    record(
-        session, ctx, write=Write.setup, entity=entity, entity_id=row.id, action="create", after=snapshot(row)
-    )
+    # The revision is the report cache's bookkeeping, not content anyone wrote.
+    after = snapshot(row, [name for name in type(row).model_fields if name != "revision"])
+    record(session, ctx, write=Write.setup, entity=entity, entity_id=row.id, action="create", after=after)
 
 
 def _remove(session: Session, ctx: WriteContext, row: Any, *, entity: str, refused: str) -> None:
@@ -175,7 +175,9 @@ def create_review(
     details = _clean_details({"title": title, "place": place, "kind": kind, **fields})
     _check_fieldwork(details.get("fieldwork_start"), details.get("fieldwork_end"))
     row = _framework_row(session, framework_key, framework_version)
-    review = Review(framework_key=row.key, framework_version=row.version, **details)
+    # Recording the opening counts it as a change like any other; starting one below zero leaves
+    # a new review at revision 0, so a revision counts the changes made since it was opened.
+    review = Review(framework_key=row.key, framework_version=row.version, revision=-1, **details)
     _add(session, _creator_context(review, user_id), review, entity="review")
     return review
 

@@ -24,7 +24,7 @@ def test_opening_a_review_is_recorded_for_the_administrator_who_opened_it(db) ->
     review = make_review(admin=admin)
     (created,) = audit_rows(review.id, "review", "create")
     assert created.user_id == admin.id
-    assert review.revision == 1  # the opening is the review's first change
+    assert review.revision == 0  # a revision counts the changes made since the opening
 
 
 def test_a_published_review_refuses_setup_writes_from_the_service_itself(db) -> None:
