@@ -43,6 +43,7 @@ def review_audit(
                 user=AuditActor(id=item.user_id, display_name=item.user_name or "")
                 if item.user_id is not None
                 else None,
+                actor=item.actor,
                 entity=item.entity,
                 entity_id=item.entity_id,
                 action=item.action,

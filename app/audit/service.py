@@ -30,6 +30,7 @@ class AuditEntry:
     at: datetime
     user_id: int | None
     user_name: str | None
+    actor: str  # who acted when no account did, such as a survey respondent
     entity: str
     entity_id: str
     action: str
@@ -88,6 +89,7 @@ def review_audit(
             at=aware(event.at) or event.at,
             user_id=event.user_id,
             user_name=name,
+            actor=event.actor,
             entity=event.entity,
             entity_id=event.entity_id,
             action=event.action,

@@ -17,8 +17,8 @@ from app.reports import jobs, service
 from app.reports.models import ReportJob, ReportRender
 from app.reports.options import ReportOptions
 from app.reports.worker import get_worker
-from app.reviews.models import Review
 from app.reviews.changes import touch
+from app.reviews.models import Review
 from tests.factories import auth
 from tests.reports.report_support import seed_review
 
