@@ -18,7 +18,8 @@ class AuditEntryPublic(BaseModel):
     at: datetime
     user: AuditActor | None = Field(description="Who made the change; null for the system itself")
     actor: str = Field(
-        default="", description="Who acted when no account did (a survey respondent, say); a role, never a name"
+        default="",
+        description="Who acted when no account did (a survey respondent, say); a role, never a name",
     )
     entity: str
     entity_id: str
