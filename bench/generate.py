@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from app.accounts import service as accounts
-from app.reviews.access import authorize, scope_for
 from app.accounts.models import User
 from app.accounts.permissions import Action
 from app.core.db import session_scope
@@ -25,6 +24,7 @@ from app.evidence.schemas import EvidenceUpdate
 from app.findings import service as findings
 from app.ratings import service as ratings
 from app.reviews import service as reviews
+from app.reviews.access import authorize, scope_for
 from app.reviews.changes import review_framework
 from app.reviews.models import Review
 

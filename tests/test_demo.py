@@ -19,8 +19,8 @@ from app.evidence.models import Evidence
 from app.findings.models import Finding, Recommendation
 from app.ratings.models import ModeratedRating, Rating
 from app.ratings.service import review_scores
-from app.reviews.models import Membership, Review
 from app.reviews.changes import review_framework
+from app.reviews.models import Membership, Review
 
 
 @pytest.fixture(autouse=True)

@@ -64,7 +64,8 @@ _PUBLISHED = frozenset({Write.action_plan, Write.correction, Write.retention})
 
 # Which writes each review status accepts: the one table every write reads.
 ACCEPTS: dict[str, frozenset[Write]] = {
-    status: (_PUBLISHED if status == REVIEW_STATUSES[-1] else _BEFORE_PUBLICATION) for status in REVIEW_STATUSES
+    status: (_PUBLISHED if status == REVIEW_STATUSES[-1] else _BEFORE_PUBLICATION)
+    for status in REVIEW_STATUSES
 }
 
 
