@@ -31,6 +31,7 @@ ROUTER_MODULES = [
     "app.ratings.api",
     "app.findings.api",
     "app.reports.api",
+    "app.audit.api",
     "app.accounts.web",
     "app.reviews.web",
     "app.evidence.web",
@@ -41,6 +42,7 @@ ROUTER_MODULES = [
     "app.findings.recommendations_web",
     "app.findings.action_plan_web",
     "app.reports.web",
+    "app.audit.web",
 ]
 
 

@@ -26,6 +26,7 @@ from app.ratings import moderation
 from app.ratings import service as ratings
 from app.reviews import service as reviews
 from app.reviews.access import authorize, scope_for
+from app.reviews.changes import review_framework
 from app.reviews.models import Review
 
 FRAMEWORK = "local-system-review"
@@ -114,29 +115,29 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
             framework_key=FRAMEWORK,
         )
         review.fieldwork_start, review.fieldwork_end = date(2026, 3, 2), date(2026, 3, 6)
+        lead_ctx = scope_for(s, review, lead)
         orgs = [
-            reviews.add_organisation(s, review=review, user_id=lead.id, name=name, org_type=kind)
+            reviews.add_organisation(s, ctx=lead_ctx, name=name, org_type=kind)
             for name, kind in ORGANISATIONS
         ]
         reviewers = []
         for i in range(3):
             person = _user(s, f"reviewer{i}-{seed}-{n_items}@bench.invalid", f"Reviewer {i + 1}")
-            reviews.add_member(s, review=review, user_id=lead.id, email=person.email, role="reviewer")
+            reviews.add_member(s, ctx=lead_ctx, email=person.email, role="reviewer")
             reviewers.append(person)
         assessors = []
         for i in range(5):
             person = _user(s, f"self{i}-{seed}-{n_items}@bench.invalid", f"Self-assessor {i + 1}")
             reviews.add_member(
                 s,
-                review=review,
-                user_id=lead.id,
+                ctx=lead_ctx,
                 email=person.email,
                 role="self_assessor",
                 organisation_id=orgs[i].id,
             )
             assessors.append(person)
         review_id, lead_id = review.id, lead.id
-        framework = reviews.review_framework(s, review)
+        framework = review_framework(s, review)
         token = accounts.issue_token(s, user=lead, kind="access", lifetime=timedelta(days=7)).token
 
     refs = framework.refs()
@@ -258,8 +259,7 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
             )
         reviews.set_report_text(
             s,
-            review=review,
-            user_id=lead_id,
+            ctx=scope_for(s, review, s.get(User, lead_id)),
             changes={
                 "people_experience": _sentence(rng, 60),
                 "summary": _sentence(rng, 80),

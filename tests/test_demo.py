@@ -20,8 +20,8 @@ from app.evidence.models import Evidence, EvidenceLine, EvidenceOrganisation, Ev
 from app.findings.models import Finding, Recommendation
 from app.ratings.models import ModeratedRating, Rating
 from app.ratings.results import review_scores
+from app.reviews.changes import review_framework
 from app.reviews.models import Membership, Organisation, Review
-from app.reviews.service import review_framework
 
 
 @pytest.fixture(autouse=True)

@@ -1,14 +1,14 @@
-"""JSON API for sign-in, tokens, the caller's own account, user administration and the audit trail."""
+"""JSON API for sign-in, tokens and user administration."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Form, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.accounts import audit_service, service
+from app.accounts import service
 from app.accounts.deps import (
     AdminUser,
     CurrentToken,
@@ -16,27 +16,20 @@ from app.accounts.deps import (
     access_token_lifetime,
     sign_in,
 )
-from app.accounts.models import AuthToken, User, stored_id
-from app.accounts.permissions import Action
+from app.accounts.models import AuthToken, stored_id
 from app.accounts.schemas import (
-    AuditActor,
-    AuditEntryPublic,
-    AuditPagePublic,
-    MePublic,
     PersonalTokenCreate,
     PersonalTokenCreated,
     PersonalTokenPublic,
-    ReviewRolePublic,
     TokenResponse,
     UserCreate,
     UserPublic,
     UserUpdate,
+    user_public,
 )
 from app.accounts.service import SignInOutcome
 from app.core.deps import SessionDep
 from app.core.models_base import aware
-from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
 
 router = APIRouter(prefix="/api/v1")
 
@@ -176,29 +169,9 @@ def _token_public(record: AuthToken) -> PersonalTokenPublic:
     )
 
 
-@router.get("/me", tags=["auth"], summary="Who am I: my account and my role in each review")
-def me(session: SessionDep, user: CurrentUser) -> MePublic:
-    reviews = [
-        ReviewRolePublic(
-            review_id=item.review.id,
-            title=item.review.title,
-            place=item.review.place,
-            status=item.review.status,
-            role=str(item.role),
-        )
-        for item in service.reviews_of(session, user)
-    ]
-    return MePublic(**_user_public(user).model_dump(), reviews=reviews)
-
-
-def _user_public(user: User) -> UserPublic:
-    public = UserPublic.model_validate(user)
-    return public.model_copy(update={"created_at": aware(public.created_at)})
-
-
 @router.get("/users", tags=["users"], summary="Every user account (administrators only)")
 def list_users(session: SessionDep, _admin: AdminUser) -> list[UserPublic]:
-    return [_user_public(user) for user in service.list_users(session)]
+    return [user_public(user) for user in service.list_users(session)]
 
 
 @router.post(
@@ -216,12 +189,12 @@ def create_user(body: UserCreate, session: SessionDep, admin: AdminUser) -> User
         is_admin=body.is_admin,
         acting_user_id=admin.id,
     )
-    return _user_public(user)
+    return user_public(user)
 
 
 @router.get("/users/{user_id}", tags=["users"], summary="One user account (administrators only)")
 def get_user(user_id: int, session: SessionDep, _admin: AdminUser) -> UserPublic:
-    return _user_public(service.get_user(session, user_id))
+    return user_public(service.get_user(session, user_id))
 
 
 @router.patch(
@@ -239,42 +212,4 @@ def update_user(user_id: int, body: UserUpdate, session: SessionDep, admin: Admi
         is_admin=body.is_admin,
         password=body.password,
     )
-    return _user_public(user)
-
-
-@router.get(
-    "/reviews/{review_id}/audit",
-    tags=["audit"],
-    summary="The review's audit trail, newest first (review lead and administrators)",
-)
-def review_audit(
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.read_audit),
-    entity: Annotated[str | None, Query(max_length=40, description="Only this kind of record")] = None,
-    user_id: Annotated[int | None, Query(description="Only changes by this user")] = None,
-    limit: Annotated[int, Query(ge=1, le=audit_service.MAX_PAGE)] = audit_service.DEFAULT_PAGE,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> AuditPagePublic:
-    page = audit_service.review_audit(
-        session, review_id=scope.review.id, entity=entity, user_id=user_id, limit=limit, offset=offset
-    )
-    return AuditPagePublic(
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-        items=[
-            AuditEntryPublic(
-                id=item.id,
-                at=item.at,
-                user=AuditActor(id=item.user_id, display_name=item.user_name or "")
-                if item.user_id is not None
-                else None,
-                entity=item.entity,
-                entity_id=item.entity_id,
-                action=item.action,
-                changes=item.changes,
-                reason=item.reason,
-            )
-            for item in page.items
-        ],
-    )
+    return user_public(user)

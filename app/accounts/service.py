@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -14,10 +15,9 @@ from sqlmodel import Session, col, func, select
 from app.accounts import lockout, two_factor
 from app.accounts.models import AuthToken, SignInAttempt, User, stored_id
 from app.accounts.passwords import check_password
-from app.accounts.permissions import Role
 from app.core import audit
 from app.core.config import get_settings
-from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.errors import Conflict, Invalid, NotFound
 from app.core.models_base import aware
 from app.core.security import (
     hash_password,
@@ -27,13 +27,16 @@ from app.core.security import (
     verify_password,
 )
 from app.core.timeutil import utcnow
-from app.reviews.models import Membership, Review
 
 TOKEN_KINDS = ("access", "personal", "session")
 MAX_TOKEN_NAME = 200
 MAX_PERSONAL_TOKEN_DAYS = 366
 # A sign-in form left open longer than this is refused and shown again with a fresh token.
 SIGN_IN_FORM_SECONDS = 12 * 60 * 60
+
+# Called with (session, user) when a person's name changes. Packages that print names (a review's
+# report names its team) register here, so accounts needs to know none of them.
+on_renamed: list[Callable[[Session, User], None]] = []
 
 
 def normalise_email(email: str) -> str:
@@ -137,7 +140,8 @@ def update_user(
         user.password_hash = hash_password(password)
     session.add(user)
     if before["display_name"] != name:
-        _touch_reviews_of(session, user)
+        for hook in on_renamed:
+            hook(session, user)
     after = audit.snapshot(user)
     password_changed = bool(password)
     if after != before or password_changed:
@@ -158,19 +162,6 @@ def update_user(
         # A reset is how an administrator lets a locked-out person straight back in.
         lockout.clear_account(session, user.email)
     return user
-
-
-def _touch_reviews_of(session: Session, user: User) -> None:
-    """A person's name is printed in the reports of their reviews: a new name is new content."""
-    from app.reviews.models import Review
-    from app.reviews.service import touch  # here: the reviews service imports this module
-
-    for review in session.exec(
-        select(Review)
-        .join(Membership, col(Membership.review_id) == col(Review.id))
-        .where(Membership.user_id == user.id)
-    ):
-        touch(session, review)
 
 
 def change_password(session: Session, *, user: User, current_password: str, new_password: str) -> User:
@@ -425,34 +416,6 @@ def token_is_live(record: AuthToken) -> bool:
     """Neither revoked nor past its expiry."""
     expires = aware(record.expires_at)
     return record.revoked_at is None and (expires is None or expires > utcnow())
-
-
-@dataclass
-class ReviewRole:
-    """One review as seen from one person's account."""
-
-    review: Review
-    role: Role | None  # None: an administrator looking at a review they hold no role in
-
-
-def reviews_of(session: Session, user: User) -> list[ReviewRole]:
-    """The reviews the user has a role in, newest first."""
-    rows = session.exec(
-        select(Membership, Review)
-        .join(Review, col(Review.id) == col(Membership.review_id))
-        .where(Membership.user_id == user.id)
-        .order_by(col(Review.created_at).desc(), col(Review.id).desc())
-    )
-    return [ReviewRole(review, Role(membership.role)) for membership, review in rows]
-
-
-def all_reviews(session: Session, user: User) -> list[ReviewRole]:
-    """Every review (administrators only), with the user's own role where they hold one."""
-    if not user.is_admin:
-        raise Forbidden("only administrators can see every review")
-    roles = {item.review.id: item.role for item in reviews_of(session, user)}
-    reviews = session.exec(select(Review).order_by(col(Review.created_at).desc(), col(Review.id).desc()))
-    return [ReviewRole(review, roles.get(review.id)) for review in reviews]
 
 
 # Sign-in form protection. There is no session yet to hold a CSRF secret, so the form carries

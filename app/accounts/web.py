@@ -1,14 +1,13 @@
-"""Web pages: home, sign-in and sign-out, the account page, user administration, the audit trail."""
+"""Web pages: sign-in and sign-out, the account page and user administration."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts import audit_service, service, two_factor
+from app.accounts import service, two_factor
 from app.accounts.deps import (
     SESSION_COOKIE,
     AdminUser,
@@ -23,15 +22,11 @@ from app.accounts.deps import (
 )
 from app.accounts.lockout import Locked
 from app.accounts.models import TwoFactor, User
-from app.accounts.permissions import Action
 from app.accounts.service import SignInOutcome
 from app.core.config import get_settings
 from app.core.deps import SessionDep
 from app.core.security import MIN_PASSWORD_LENGTH
-from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
 from app.web.kit import FormErrors, attempt, page, see_other
-from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,18 +56,6 @@ def _no_store(response: Response) -> Response:
     # Pages that show a secret, or a form bound to one, must not be kept in any cache.
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-# Home
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    """The signed-in person's reviews; administrators also see every review and the admin links."""
-    ctx: dict[str, Any] = {"page_title": "Your reviews", "mine": service.reviews_of(session, user)}
-    if user.is_admin:
-        ctx["everything"] = service.all_reviews(session, user)
-    return render(request, "home.html", ctx)
 
 
 # Sign-in and sign-out
@@ -633,51 +616,3 @@ def admin_set_active(
     if errors:
         return _users_page(request, session, admin, errors=errors)
     return see_other("/admin/users?done=" + ("reactivated" if active == "yes" else "deactivated"))
-
-
-# The audit trail of one review
-
-
-@router.get("/reviews/{review_id}/audit", response_class=HTMLResponse)
-def review_audit_page(
-    request: Request,
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.read_audit),
-    entity: Annotated[str, Query(max_length=40)] = "",
-    user_id: Annotated[str, Query(max_length=20)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> Response:
-    """Who changed what in this review, newest first, filtered by kind of record and by person."""
-    person = int(user_id) if user_id.isdigit() else None
-    limit = audit_service.DEFAULT_PAGE
-    trail = audit_service.review_audit(
-        session,
-        review_id=scope.review.id,
-        entity=entity or None,
-        user_id=person,
-        limit=limit,
-        offset=(page - 1) * limit,
-    )
-    filters_found = audit_service.audit_filters(session, review_id=scope.review.id)
-    filters = {key: value for key, value in (("entity", entity), ("user_id", user_id)) if value}
-
-    def page_link(number: int) -> str:
-        return "?" + urlencode({**filters, "page": number})
-
-    ctx = {
-        "page_title": "Audit trail",
-        "review": scope.review,
-        "scope": scope,
-        "active": "audit",
-        "trail": trail,
-        "page": page,
-        "filters": filters_found,
-        "entity": entity,
-        "user_id": user_id,
-        "describe": audit_service.describe_value,
-        "previous_link": page_link(page - 1) if trail.has_previous else None,
-        "next_link": page_link(page + 1) if trail.has_next else None,
-        "first_shown": trail.offset + 1,
-        "last_shown": trail.offset + len(trail.items),
-    }
-    return render(request, "accounts/audit.html", ctx)

@@ -12,7 +12,7 @@ from app.core.timeutil import utcnow
 from app.dataprofile.compare import Comparison, at_risk, compare
 from app.dataprofile.models import IndicatorValue
 from app.frameworks.schema import Framework, Indicator
-from app.reviews import changes
+from app.reviews import changes, references
 from app.reviews.access import WriteContext
 from app.reviews.changes import Write, review_framework
 from app.reviews.models import Review
@@ -173,3 +173,10 @@ def delete_value(session: Session, *, ctx: WriteContext, indicator_key: str) -> 
         action="delete",
         before=before,
     )
+
+
+# What refers to a review's framework (its indicators), counted for the reviews package.
+references.register_content_counter(
+    "data profile figures",
+    lambda s, review: references.count(s, IndicatorValue, IndicatorValue.review_id == review.id),
+)

@@ -34,6 +34,7 @@ from app.ratings import moderation
 from app.ratings import service as ratings
 from app.reviews import service as reviews
 from app.reviews.access import ReviewScope, scope_for
+from app.reviews.changes import review_framework
 from app.reviews.models import Review
 
 # The command line and the tests name the demo by these; every demo account shares the password.
@@ -90,21 +91,21 @@ def seed_demo(session: Session, data: DemoData | None = None) -> DemoResult:
         for key, user in people.items()
     }
 
-    reviews.move_status(session, review=review, user_id=_id(lead), status="fieldwork")
+    reviews.move_status(session, ctx=lead, status="fieldwork")
     _evidence(session, scopes, data, partners, start)
     _data_profile(session, scopes[data.indicators.entered_by], data)
     _self_assessment(session, scopes, data)
 
-    reviews.move_status(session, review=review, user_id=_id(lead), status="moderation")
+    reviews.move_status(session, ctx=lead, status="moderation")
     ratings.set_self_assessment_closed(session, ctx=lead, closed=True)
     _team_ratings_and_moderation(session, scopes, data)
 
-    reviews.move_status(session, review=review, user_id=_id(lead), status="reporting")
+    reviews.move_status(session, ctx=lead, status="reporting")
     _findings(session, scopes, data)
     _recommendations(session, scopes, data, partners, today)
     writer = scopes[data.writer.key]
     report = data.review.report.model_dump()
-    reviews.set_report_text(session, review=review, user_id=_id(writer), changes=report)
+    reviews.set_report_text(session, ctx=writer, changes=report)
     return _result(data, review)
 
 
@@ -120,11 +121,6 @@ def _require_framework(session: Session, key: str) -> None:
         raise NotFound(
             f"the demo needs the '{key}' framework: load it first with `sysreview frameworks load`"
         ) from None
-
-
-def _id(scope: ReviewScope) -> int:
-    # The current services take the acting user's id apart from the scope.
-    return _saved(scope.user_id)
 
 
 def _saved(record_id: int | None) -> int:
@@ -170,8 +166,7 @@ def _partners_and_team(session: Session, lead: ReviewScope, data: DemoData) -> P
     organisations = {
         p.key: reviews.add_organisation(
             session,
-            review=lead.review,
-            user_id=_id(lead),
+            ctx=lead,
             name=p.name,
             org_type=p.type,
         )
@@ -183,16 +178,14 @@ def _partners_and_team(session: Session, lead: ReviewScope, data: DemoData) -> P
             continue  # made lead when the review was opened
         reviews.add_member(
             session,
-            review=lead.review,
-            user_id=_id(lead),
+            ctx=lead,
             email=member.email,
             role=member.role.value,
         )
     for assessor in data.people.self_assessors:
         reviews.add_member(
             session,
-            review=lead.review,
-            user_id=_id(lead),
+            ctx=lead,
             email=assessor.email,
             role="self_assessor",
             organisation_id=partners[assessor.organisation],
@@ -258,7 +251,7 @@ def _self_assessment(session: Session, scopes: Scopes, data: DemoData) -> None:
 def _team_ratings_and_moderation(session: Session, scopes: Scopes, data: DemoData) -> None:
     """Each reviewer rates every line citing some of its evidence; the lead moderates every line."""
     lead = scopes[data.lead.key]
-    scale = reviews.review_framework(session, lead.review).scale
+    scale = review_framework(session, lead.review).scale
     by_line = evidence_by_line(data.evidence)
     for ref, line in data.lines.items():
         items = by_line[ref]

@@ -65,7 +65,7 @@ from app.evidence.schemas import (
     PersonRef,
 )
 from app.frameworks.schema import Framework
-from app.reviews import changes
+from app.reviews import changes, overview, references
 from app.reviews.access import WriteContext
 from app.reviews.changes import Write
 from app.reviews.models import Membership, Organisation, Review
@@ -870,3 +870,16 @@ def evidence_history(
             for version, name in found
         ],
     )
+
+
+# What refers to a review's partners and framework, counted for the reviews package.
+references.register_organisation_counter(
+    "evidence items",
+    lambda s, review, org_id: references.count(
+        s, EvidenceOrganisation, EvidenceOrganisation.organisation_id == org_id
+    ),
+)
+references.register_content_counter(
+    "evidence items", lambda s, review: references.count(s, Evidence, Evidence.review_id == review.id)
+)
+overview.register("coverage", coverage_summary, needs=Action.read_evidence)

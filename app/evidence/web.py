@@ -31,8 +31,8 @@ from app.evidence.schemas import EvidenceFilters, EvidencePublic, EvidenceUpdate
 from app.reviews import changes
 from app.reviews.access import ReviewScope
 from app.reviews.deps import review_scope
-from app.reviews.web import ORG_TYPE_WORDS
 from app.web.kit import FormErrors, attempt, many, page, read_form, see_other, text_fields
+from app.web.words import ORG_TYPE_WORDS
 
 router = APIRouter(include_in_schema=False)
 

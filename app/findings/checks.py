@@ -14,9 +14,10 @@ from app.accounts.models import User
 from app.core import audit
 from app.core.errors import Forbidden, Invalid, InvalidMany
 from app.core.timeutil import utcnow
+from app.findings.models import ActionItem, Finding, Recommendation
 from app.findings.schemas import OrganisationRef, PersonRef
 from app.frameworks.schema import Framework
-from app.reviews import changes
+from app.reviews import changes, references
 from app.reviews.access import WriteContext
 from app.reviews.changes import Write
 from app.reviews.models import Organisation, Review
@@ -277,3 +278,29 @@ def person(known: Mapping[int, PersonRef], user_id: int) -> PersonRef:
 def organisation_ref(org: Organisation) -> OrganisationRef:
     """An owner organisation as the API shows it."""
     return OrganisationRef(id=org.id or 0, name=org.name, org_type=org.org_type)
+
+
+# What refers to a review's partners and framework, counted for the reviews package (which
+# must not import this one).
+
+
+def _count_recommendations_of(session: Session, review: Review, organisation_id: int) -> int:
+    # Owners are a list held in one column, so they are counted here rather than in SQL.
+    owners = session.exec(
+        select(Recommendation.owner_organisation_ids).where(Recommendation.review_id == review.id)
+    ).all()
+    return sum(1 for ids in owners if organisation_id in (ids or []))
+
+
+def _register_counters() -> None:
+    references.register_organisation_counter("recommendations", _count_recommendations_of)
+    references.register_organisation_counter(
+        "actions",
+        lambda s, review, org_id: references.count(s, ActionItem, ActionItem.owner_organisation_id == org_id),
+    )
+    references.register_content_counter(
+        "findings", lambda s, review: references.count(s, Finding, Finding.review_id == review.id)
+    )
+
+
+_register_counters()

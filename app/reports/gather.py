@@ -34,8 +34,8 @@ from app.reports.snapshot import (
     ReviewInfo,
     TeamMember,
 )
+from app.reviews.changes import review_framework
 from app.reviews.models import Membership, Organisation, Review
-from app.reviews.service import review_framework
 
 # Self-assessors are system leaders of the partners, not members of the review team.
 TEAM_ROLES = (Role.lead, Role.reviewer, Role.report_writer, Role.observer)
