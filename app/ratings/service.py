@@ -30,8 +30,8 @@ from app.core.timeutil import utcnow
 from app.evidence import service as evidence_service
 from app.evidence.models import Evidence, EvidenceLine
 from app.frameworks.schema import Domain, Framework, LineOfEnquiry, NamedItem
-from app.ratings.models import Rating
-from app.reviews import changes
+from app.ratings.models import ModeratedRating, Rating
+from app.reviews import changes, references
 from app.reviews.access import ReviewScope, WriteContext
 from app.reviews.changes import Write, review_framework
 from app.reviews.models import Membership, Organisation, Review
@@ -496,3 +496,15 @@ def evidence_for_line(
         )
         for evidence, linked_ref in rows
     ]
+
+
+# What refers to a review's partners and framework, counted for the reviews package.
+references.register_organisation_counter(
+    "ratings", lambda s, review, org_id: references.count(s, Rating, Rating.organisation_id == org_id)
+)
+references.register_content_counter(
+    "ratings",
+    lambda s, review: sum(
+        references.count(s, m, m.review_id == review.id) for m in (Rating, ModeratedRating)
+    ),
+)
