@@ -17,6 +17,7 @@ review content without the recorder is refused when it commits (see `_guard_comm
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from typing import Any
 from sqlalchemy import event, update
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from app.core import audit
 from app.core.db import REQUEST_SESSION
@@ -128,19 +129,30 @@ class UnrecordedChange(RuntimeError):
     """A request changed review content without going through the recorder: a programming error."""
 
 
-# Tables whose rows are not review content: accounts, frameworks, the audit trail itself, and
-# rendered reports (an export reads the review; it does not change it).
-_NOT_CONTENT = frozenset(
-    {
-        "user",
-        "auth_token",
-        "sign_in_attempt",
-        "framework_version",
-        "audit_event",
-        "report_render",
-        "report_job",
-    }
-)
+# Rows that belong to a review but are not its content: the audit trail itself, and rendered
+# reports (an export reads the review; it does not change it).
+_NOT_CONTENT = frozenset({"audit_event", "report_render", "report_job"})
+
+
+@functools.cache
+def content_tables() -> frozenset[str]:
+    """Tables holding review content: the review, the tables with a `review_id`, and those that
+    hang off them (evidence links, versions, attachments, action notes), read from the schema."""
+    tables = SQLModel.metadata.tables.values()
+    content = {t.name for t in tables if "review_id" in t.c and t.name not in _NOT_CONTENT}
+    grew = True
+    while grew:
+        children = {
+            t.name
+            for t in tables
+            if t.name not in content | _NOT_CONTENT
+            and any(fk.column.table.name in content - {"review"} for fk in t.foreign_keys)
+        }
+        content |= children
+        grew = bool(children)
+    return frozenset(content | {"review"})
+
+
 _RECORDED = "sysreview_recorded"
 _SAVED = "sysreview_guard_at_savepoints"
 # Marks the revision bump: on its own (a renamed person's reviews) it is no change of content.
@@ -158,7 +170,7 @@ def _note_flushed_changes(session: Session, _context: object = None, _instances:
         return
     for row in itertools.chain(session.new, session.dirty, session.deleted):
         table = getattr(type(row), "__tablename__", "")
-        if table in _NOT_CONTENT or (row in session.dirty and not session.is_modified(row)):
+        if table not in content_tables() or (row in session.dirty and not session.is_modified(row)):
             continue
         session.info[_CHANGED] = f"{table} {getattr(row, 'id', '')}".strip()
         return
@@ -173,7 +185,7 @@ def _note_statement_changes(state: ORMExecuteState) -> None:
         return
     table = getattr(state.statement, "table", None)
     name = getattr(table, "name", "")
-    if name in _NOT_CONTENT or session.info.get(_CHANGED):
+    if name not in content_tables() or session.info.get(_CHANGED):
         return
     session.info[_CHANGED] = name
 
