@@ -6,13 +6,25 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test ci bench sysdeps install lint migration clean
+LOCK := requirements.lock
 
-$(STAMP): pyproject.toml
+.PHONY: run test ci bench sysdeps install lock lockcheck lint migration clean
+
+# Installs exactly what requirements.lock pins, each file checked against its hash, then the app
+# itself without dependencies. Rebuilt when the lock (or pyproject) changes.
+$(STAMP): $(LOCK) pyproject.toml | lockcheck
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# A dependency changed in pyproject.toml without `make lock` stops here, saying how to update.
+lockcheck:
+	@$(PYTHON) scripts/lockfile.py check
+
+# After changing a dependency in pyproject.toml: resolve again and rewrite both lock files.
+lock:
+	$(PYTHON) scripts/lockfile.py write
 
 install: sysdeps $(STAMP)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import importlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,11 @@ import app.models  # noqa: F401  every table known before the first flush, or fo
 from app.core.config import PROJECT_ROOT, get_settings
 from app.demo import demo_cli
 from app.reports.cli import report_command
+
+# Packages above reviews tell it what refers to a partner or a framework when their services
+# are imported; the app's routers import them, and the command line imports them here.
+for _module in ("dataprofile.service", "evidence.service", "findings.checks", "ratings.service"):
+    importlib.import_module(f"app.{_module}")
 
 cli = typer.Typer(
     help="sysreview: review how a local health and social care system works together.",

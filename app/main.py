@@ -42,13 +42,18 @@ ROUTER_MODULES = [
     "app.ratings.api",
     "app.findings.api",
     "app.reports.api",
+    "app.audit.api",
     "app.accounts.web",
     "app.reviews.web",
     "app.evidence.web",
     "app.evidence.files_web",
+    "app.dataprofile.web",
     "app.ratings.web",
     "app.findings.web",
+    "app.findings.recommendations_web",
+    "app.findings.action_plan_web",
     "app.reports.web",
+    "app.audit.web",
 ]
 
 

@@ -15,16 +15,18 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from app.accounts import service as accounts
-from app.reviews.access import authorize
 from app.accounts.models import User
 from app.accounts.permissions import Action
 from app.core.db import session_scope
 from app.dataprofile import service as dataprofile
 from app.evidence import service as evidence
 from app.evidence.schemas import EvidenceUpdate
-from app.findings import service as findings
+from app.findings import findings, recommendations
+from app.ratings import moderation
 from app.ratings import service as ratings
 from app.reviews import service as reviews
+from app.reviews.access import authorize, scope_for
+from app.reviews.changes import review_framework
 from app.reviews.models import Review
 
 FRAMEWORK = "local-system-review"
@@ -113,29 +115,29 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
             framework_key=FRAMEWORK,
         )
         review.fieldwork_start, review.fieldwork_end = date(2026, 3, 2), date(2026, 3, 6)
+        lead_ctx = scope_for(s, review, lead)
         orgs = [
-            reviews.add_organisation(s, review=review, user_id=lead.id, name=name, org_type=kind)
+            reviews.add_organisation(s, ctx=lead_ctx, name=name, org_type=kind)
             for name, kind in ORGANISATIONS
         ]
         reviewers = []
         for i in range(3):
             person = _user(s, f"reviewer{i}-{seed}-{n_items}@bench.invalid", f"Reviewer {i + 1}")
-            reviews.add_member(s, review=review, user_id=lead.id, email=person.email, role="reviewer")
+            reviews.add_member(s, ctx=lead_ctx, email=person.email, role="reviewer")
             reviewers.append(person)
         assessors = []
         for i in range(5):
             person = _user(s, f"self{i}-{seed}-{n_items}@bench.invalid", f"Self-assessor {i + 1}")
             reviews.add_member(
                 s,
-                review=review,
-                user_id=lead.id,
+                ctx=lead_ctx,
                 email=person.email,
                 role="self_assessor",
                 organisation_id=orgs[i].id,
             )
             assessors.append(person)
         review_id, lead_id = review.id, lead.id
-        framework = reviews.review_framework(s, review)
+        framework = review_framework(s, review)
         token = accounts.issue_token(s, user=lead, kind="access", lifetime=timedelta(days=7)).token
 
     refs = framework.refs()
@@ -149,7 +151,7 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
         with session_scope() as s:
             review = s.get(Review, review_id)
             rules = evidence.evidence_rules(s, review)
-            team = {u: s.get(User, u) for u in collectors}
+            team = {u: scope_for(s, review, s.get(User, u)) for u in collectors}
             for i in range(start, min(start + BATCH, n_items)):
                 item_refs = sorted({refs[i % len(refs)], rng.choice(refs)})
                 data = EvidenceUpdate(
@@ -171,8 +173,7 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
                 evidence_id = str(uuid.uuid5(ids, str(i)))
                 evidence.put_evidence(
                     s,
-                    review=review,
-                    user=team[collectors[i % len(collectors)]],
+                    ctx=team[collectors[i % len(collectors)]],
                     evidence_id=evidence_id,
                     data=data,
                     rules=rules,
@@ -190,7 +191,7 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
             lean = 1 if org.org_type in ("nhs_trust", "icb") else 0
             for ref in refs:
                 value = min(scale[-1], max(scale[0], rng.choice(scale[1:3]) + lean * rng.randint(0, 1)))
-                ratings.save_rating(s, scope=scope, ref=ref, value=value, rationale=_sentence(rng, 8))
+                ratings.save_rating(s, ctx=scope, ref=ref, value=value, rationale=_sentence(rng, 8))
         for person in reviewers:
             scope = authorize(s, s.get(User, person.id), review_id, Action.rate_team)
             for ref in refs:
@@ -198,22 +199,22 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
                 if cited:
                     ratings.save_rating(
                         s,
-                        scope=scope,
+                        ctx=scope,
                         ref=ref,
                         value=rng.choice(scale[1:]),
                         rationale=_sentence(rng, 12),
                         cited_evidence=cited,
                     )
         ratings.set_self_assessment_closed(
-            s, scope=authorize(s, s.get(User, lead_id), review_id, Action.manage_review), closed=True
+            s, ctx=authorize(s, s.get(User, lead_id), review_id, Action.manage_review), closed=True
         )
         lead_scope = authorize(s, s.get(User, lead_id), review_id, Action.moderate)
         for ref in refs:
             cited = by_ref[ref][:4]
             if cited:
-                ratings.moderate(
+                moderation.moderate(
                     s,
-                    scope=lead_scope,
+                    ctx=lead_scope,
                     ref=ref,
                     value=rng.choice(scale[1:]),
                     rationale=_sentence(rng, 20),
@@ -225,8 +226,7 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
                 cited = by_ref[domain.lines[0].ref][:2]
                 findings.create_finding(
                     s,
-                    review=review,
-                    user_id=lead_id,
+                    ctx=lead_scope,
                     kind=kind,
                     text=_sentence(rng, 30),
                     domain_key=domain.key,
@@ -234,13 +234,12 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
                 )
         for stage in stages:
             findings.create_finding(
-                s, review=review, user_id=lead_id, kind="improvement", text=_sentence(rng, 30), stage=stage
+                s, ctx=lead_scope, kind="improvement", text=_sentence(rng, 30), stage=stage
             )
         for number in range(8):
-            findings.create_recommendation(
+            recommendations.create_recommendation(
                 s,
-                review=review,
-                user_id=lead_id,
+                ctx=lead_scope,
                 text=_sentence(rng, 25),
                 owner_organisation_ids=[orgs[number % len(orgs)].id],
                 priority=["high", "medium", "low"][number % 3],
@@ -250,8 +249,7 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
             base = rng.uniform(10, 90)
             dataprofile.set_value(
                 s,
-                review=review,
-                user_id=lead_id,
+                ctx=lead_scope,
                 indicator_key=indicator.key,
                 value=round(base, 1),
                 period="2025-26",
@@ -261,8 +259,7 @@ def generate_review(n_items: int, *, seed: int = 2018) -> GeneratedReview:
             )
         reviews.set_report_text(
             s,
-            review=review,
-            user_id=lead_id,
+            ctx=scope_for(s, review, s.get(User, lead_id)),
             changes={
                 "people_experience": _sentence(rng, 60),
                 "summary": _sentence(rng, 80),

@@ -119,13 +119,13 @@ def make_evidence(review: Review, user: User, *, evidence_id: str | None = None,
 
     from app.evidence import service as evidence
     from app.evidence.schemas import EvidenceUpdate
+    from app.reviews.access import scope_for
 
     data = EvidenceUpdate(**evidence_fields(review, **overrides))
     with session_scope() as s:
         item, _ = evidence.put_evidence(
             s,
-            review=s.get(Review, review.id),
-            user=s.get(User, user.id),
+            ctx=scope_for(s, s.get(Review, review.id), s.get(User, user.id)),
             evidence_id=evidence_id or str(uuid.uuid4()),
             data=data,
         )

@@ -116,7 +116,9 @@ def pure_violations(root: Path = APP) -> list[str]:
         target = root / entry
         for path in [target] if target.suffix else sorted(target.rglob("*.py")):
             for imported in _imports(path):
-                if imported.startswith(DATABASE_MODULES + FRAMEWORK_MODULES) or imported.startswith("app.web"):
+                if imported.startswith(DATABASE_MODULES + FRAMEWORK_MODULES) or imported.startswith(
+                    "app.web"
+                ):
                     problems.append(f"{_module_name(path)} imports {imported}")
     return problems
 

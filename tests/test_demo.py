@@ -15,12 +15,13 @@ from app.core.db import session_scope
 from app.core.timeutil import utcnow
 from app.dataprofile.models import IndicatorValue
 from app.demo import ADMIN_EMAIL, DEMO_PASSWORD, REVIEW_TITLE, seed_demo
-from app.evidence.models import Evidence
+from app.demo.plan import target_date
+from app.evidence.models import Evidence, EvidenceLine, EvidenceOrganisation, EvidenceStage
 from app.findings.models import Finding, Recommendation
 from app.ratings.models import ModeratedRating, Rating
-from app.ratings.service import review_scores
-from app.reviews.models import Membership, Review
-from app.reviews.service import review_framework
+from app.ratings.results import review_scores
+from app.reviews.changes import review_framework
+from app.reviews.models import Membership, Organisation, Review
 
 
 @pytest.fixture(autouse=True)
@@ -110,6 +111,42 @@ def test_seeding_makes_one_complete_review_and_only_once(db):
         assert accounts.authenticate(s, email=ADMIN_EMAIL, password=DEMO_PASSWORD) is not None
 
 
+def test_the_seeded_review_holds_exactly_what_the_data_files_say(db):
+    with session_scope() as s:
+        result = seed_demo(s)
+    assert result.counts == {
+        "partners": 8,
+        "evidence": 86,
+        "findings": 26,
+        "recommendations": 12,
+        "indicators": 20,
+    }
+    with session_scope() as s:
+        review = s.exec(select(Review)).one()
+        refs = review_framework(s, review).refs()
+        assert len(refs) == 43
+        assert count(s, User) == 12 and count(s, Membership) == 11 and count(s, Organisation) == 8
+        assert count(s, Evidence) == 86
+        assert count(s, EvidenceLine) == 175 and count(s, EvidenceStage) == 168
+        assert count(s, EvidenceOrganisation) == 197
+        assert (count(s, Finding), count(s, Recommendation), count(s, IndicatorValue)) == (26, 12, 20)
+
+        # Every line rated by five self-assessors and three reviewers, and moderated once.
+        rated = s.exec(select(Rating.ref, func.count()).group_by(Rating.ref)).all()
+        assert dict(rated) == {ref: 8 for ref in refs}
+        moderated = {m.ref: m for m in s.exec(select(ModeratedRating))}
+        assert sorted(moderated) == sorted(refs)
+        assert (moderated["LG7"].value, moderated["SV1"].value) == (1, 3)
+
+        # Ids and authors as the files say: evidence ids from keys, one finding in four by the lead.
+        strategy = s.get(Evidence, "ecc254ae-1108-5a85-bdd3-29659535a1d9")
+        assert strategy is not None and strategy.title == "Joint older people's strategy 2025 to 2030"
+        lead = s.exec(select(User).where(User.email == "lead@demo.sysreview.local")).one()
+        assert count(s, Finding, Finding.created_by_id == lead.id) == 6
+        first = s.exec(select(Recommendation).where(Recommendation.number == 1)).one()
+        assert first.priority == "high" and first.target_date == target_date(utcnow().date(), 3)
+
+
 def test_the_seed_command_says_how_to_sign_in(db):
     from app.cli import cli
 
@@ -135,3 +172,23 @@ def test_the_seed_command_refuses_without_the_framework(db):
     result = CliRunner().invoke(cli, ["demo", "seed"])
     assert result.exit_code == 1
     assert "sysreview frameworks load" in result.output
+
+
+def test_the_seed_command_names_a_broken_data_file_and_adds_nothing(db, tmp_path, monkeypatch):
+    import shutil
+
+    from app.cli import cli
+    from app.demo import load_demo_data, seed
+    from app.demo.loader import DATA_DIR
+
+    folder = tmp_path / "data"
+    shutil.copytree(DATA_DIR, folder)
+    evidence = folder / "evidence.yaml"
+    evidence.write_text(evidence.read_text().replace("    day: -18\n", "    day: soon\n", 1))
+    monkeypatch.setattr(seed, "load_demo_data", lambda: load_demo_data(folder))
+
+    result = CliRunner().invoke(cli, ["demo", "seed"])
+    assert result.exit_code == 1
+    assert f"{evidence}:" in result.output and "evidence[0].day" in result.output
+    with session_scope() as s:
+        assert count(s, Review) == 0 and count(s, User) == 0

@@ -40,6 +40,8 @@ PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
+    ("POST", "/sign-in/code"),  # needs a signed second-step value from a password just checked
+    ("POST", "/sign-in/two-factor"),  # the same
     ("POST", "/sign-out"),  # signs out whoever is signed in; harmless for anyone else
 }
 SIGNED_IN = {
@@ -54,6 +56,10 @@ SIGNED_IN = {
     ("POST", "/account/tokens"),
     ("POST", "/account/tokens/{token_id}/revoke"),
     ("POST", "/account/password"),
+    ("POST", "/account/two-factor"),
+    ("POST", "/account/two-factor/confirm"),
+    ("POST", "/account/two-factor/recovery-codes"),
+    ("POST", "/account/two-factor/off"),
     ("GET", "/api/v1/reviews"),  # lists only the caller's own reviews (all of them for admins)
 }
 ADMIN_ONLY = {
@@ -66,6 +72,8 @@ ADMIN_ONLY = {
     ("GET", "/admin/users/{user_id}"),
     ("POST", "/admin/users/{user_id}"),
     ("POST", "/admin/users/{user_id}/active"),
+    ("POST", "/admin/users/{user_id}/two-factor/reset"),
+    ("POST", "/admin/sign-in-rules"),
     ("POST", "/api/v1/reviews"),
     ("GET", "/reviews/new"),
     ("POST", "/reviews/new"),

@@ -1,14 +1,14 @@
-"""JSON API for sign-in, tokens, the caller's own account, user administration and the audit trail."""
+"""JSON API for sign-in, tokens and user administration."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Form, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.accounts import audit_service, service
+from app.accounts import service
 from app.accounts.deps import (
     AdminUser,
     CurrentToken,
@@ -16,59 +16,92 @@ from app.accounts.deps import (
     access_token_lifetime,
     sign_in,
 )
-from app.accounts.models import AuthToken, User
-from app.accounts.permissions import Action
+from app.accounts.models import AuthToken, stored_id
 from app.accounts.schemas import (
-    AuditActor,
-    AuditEntryPublic,
-    AuditPagePublic,
-    MePublic,
     PersonalTokenCreate,
     PersonalTokenCreated,
     PersonalTokenPublic,
-    ReviewRolePublic,
     TokenResponse,
     UserCreate,
     UserPublic,
     UserUpdate,
+    user_public,
 )
+from app.accounts.service import SignInOutcome
 from app.core.deps import SessionDep
 from app.core.models_base import aware
-from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
 
 router = APIRouter(prefix="/api/v1")
 
 WRONG_CREDENTIALS = "the email address or password is not right, or the account is not active"
 
 
+CODE_NEEDED = (
+    "this account uses two-factor sign-in: send the 6-digit code from the authenticator app, "
+    "or a recovery code, in the `totp` form field"
+)
+ENROL_FIRST = (
+    "this account must use two-factor sign-in: sign in on the web once to set it up, "
+    "or use a personal access token"
+)
+
+
+def _refusal(detail: str, status_code: int, headers: dict[str, str] | None = None) -> JSONResponse:
+    # Answered rather than raised, so the failed attempt is committed and counts next time.
+    return JSONResponse({"detail": detail, "errors": []}, status_code=status_code, headers=headers)
+
+
 @router.post("/auth/token", tags=["auth"], summary="Sign in: exchange email and password for a bearer token")
 async def create_access_token(
-    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    totp: Annotated[
+        str,
+        Form(
+            max_length=40,
+            description="For accounts with two-factor sign-in: the code from the authenticator app, "
+            "or a recovery code",
+        ),
+    ] = "",
 ) -> Response:
-    """OAuth2 password flow: `username` is the email address. The token expires after the
-    configured number of minutes and can be revoked early with POST /api/v1/auth/revoke."""
+    """OAuth2 password flow: `username` is the email address, and `totp` the code for accounts
+    with two-factor sign-in. The token expires after the configured number of minutes and can be
+    revoked early with POST /api/v1/auth/revoke. Scripts can use a personal access token instead.
+    Repeated failures lock the account, and the client address, out for a while (429)."""
     lifetime = access_token_lifetime()
-    issued = await sign_in(
-        request, session, email=form.username, password=form.password, kind="access", lifetime=lifetime
+    result = await sign_in(
+        request,
+        session,
+        email=form.username,
+        password=form.password,
+        code=totp,
+        kind="access",
+        lifetime=lifetime,
     )
-    if issued is None:
-        # Answered rather than raised, so the failed attempt is committed and counts next time.
-        return JSONResponse(
-            {"detail": WRONG_CREDENTIALS, "errors": []},
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            headers={"WWW-Authenticate": "Bearer"},
+    if result.locked is not None:
+        wait = result.locked.seconds_left()
+        return _refusal(
+            f"too many failed sign-ins: try again in {result.locked.wait_text()}",
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            {"Retry-After": str(wait)},
         )
+    if result.outcome in (SignInOutcome.code_needed, SignInOutcome.wrong_code):
+        return _refusal(CODE_NEEDED, status.HTTP_401_UNAUTHORIZED, {"WWW-Authenticate": "Bearer"})
+    if result.outcome == SignInOutcome.enrol_needed:
+        return _refusal(ENROL_FIRST, status.HTTP_403_FORBIDDEN)
+    if result.issued is None:
+        return _refusal(WRONG_CREDENTIALS, status.HTTP_401_UNAUTHORIZED, {"WWW-Authenticate": "Bearer"})
+    expires_at = aware(result.issued.record.expires_at)
+    assert expires_at is not None, "access tokens always expire"
     body = TokenResponse(
-        access_token=issued.token,
-        expires_in=int(lifetime.total_seconds()),
-        expires_at=aware(issued.record.expires_at),
+        access_token=result.issued.token, expires_in=int(lifetime.total_seconds()), expires_at=expires_at
     )
     return JSONResponse(body.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
 
 
 def _revoke_current(session: SessionDep, user: CurrentUser, token: CurrentToken) -> Response:
-    service.revoke_token(session, user=user, token_id=token.id)
+    service.revoke_token(session, user=user, token_id=stored_id(token))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -136,29 +169,9 @@ def _token_public(record: AuthToken) -> PersonalTokenPublic:
     )
 
 
-@router.get("/me", tags=["auth"], summary="Who am I: my account and my role in each review")
-def me(session: SessionDep, user: CurrentUser) -> MePublic:
-    reviews = [
-        ReviewRolePublic(
-            review_id=item.review.id,
-            title=item.review.title,
-            place=item.review.place,
-            status=item.review.status,
-            role=str(item.role),
-        )
-        for item in service.reviews_of(session, user)
-    ]
-    return MePublic(**_user_public(user).model_dump(), reviews=reviews)
-
-
-def _user_public(user: User) -> UserPublic:
-    public = UserPublic.model_validate(user)
-    return public.model_copy(update={"created_at": aware(public.created_at)})
-
-
 @router.get("/users", tags=["users"], summary="Every user account (administrators only)")
 def list_users(session: SessionDep, _admin: AdminUser) -> list[UserPublic]:
-    return [_user_public(user) for user in service.list_users(session)]
+    return [user_public(user) for user in service.list_users(session)]
 
 
 @router.post(
@@ -176,12 +189,12 @@ def create_user(body: UserCreate, session: SessionDep, admin: AdminUser) -> User
         is_admin=body.is_admin,
         acting_user_id=admin.id,
     )
-    return _user_public(user)
+    return user_public(user)
 
 
 @router.get("/users/{user_id}", tags=["users"], summary="One user account (administrators only)")
 def get_user(user_id: int, session: SessionDep, _admin: AdminUser) -> UserPublic:
-    return _user_public(service.get_user(session, user_id))
+    return user_public(service.get_user(session, user_id))
 
 
 @router.patch(
@@ -199,42 +212,4 @@ def update_user(user_id: int, body: UserUpdate, session: SessionDep, admin: Admi
         is_admin=body.is_admin,
         password=body.password,
     )
-    return _user_public(user)
-
-
-@router.get(
-    "/reviews/{review_id}/audit",
-    tags=["audit"],
-    summary="The review's audit trail, newest first (review lead and administrators)",
-)
-def review_audit(
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.read_audit),
-    entity: Annotated[str | None, Query(max_length=40, description="Only this kind of record")] = None,
-    user_id: Annotated[int | None, Query(description="Only changes by this user")] = None,
-    limit: Annotated[int, Query(ge=1, le=audit_service.MAX_PAGE)] = audit_service.DEFAULT_PAGE,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> AuditPagePublic:
-    page = audit_service.review_audit(
-        session, review_id=scope.review.id, entity=entity, user_id=user_id, limit=limit, offset=offset
-    )
-    return AuditPagePublic(
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-        items=[
-            AuditEntryPublic(
-                id=item.id,
-                at=item.at,
-                user=AuditActor(id=item.user_id, display_name=item.user_name or "")
-                if item.user_id is not None
-                else None,
-                entity=item.entity,
-                entity_id=item.entity_id,
-                action=item.action,
-                changes=item.changes,
-                reason=item.reason,
-            )
-            for item in page.items
-        ],
-    )
+    return user_public(user)

@@ -1,12 +1,13 @@
-"""Request and response shapes for accounts, tokens, users and the audit trail."""
+"""Request and response shapes for accounts, tokens and users."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.accounts.models import User
+from app.core.models_base import aware
 from app.core.security import MIN_PASSWORD_LENGTH
 
 
@@ -81,39 +82,8 @@ class UserPublic(_Read):
     created_at: datetime
 
 
-class ReviewRolePublic(BaseModel):
-    review_id: int
-    title: str
-    place: str
-    status: str
-    role: str
-
-
-class MePublic(UserPublic):
-    reviews: list[ReviewRolePublic]
-
-
-# Audit trail
-
-
-class AuditActor(BaseModel):
-    id: int
-    display_name: str
-
-
-class AuditEntryPublic(BaseModel):
-    id: int
-    at: datetime
-    user: AuditActor | None = Field(description="Who made the change; null for the system itself")
-    entity: str
-    entity_id: str
-    action: str
-    changes: dict[str, list[Any]] = Field(description="{field: [before, after]}")
-    reason: str
-
-
-class AuditPagePublic(BaseModel):
-    total: int
-    limit: int
-    offset: int
-    items: list[AuditEntryPublic]
+def user_public(user: User) -> UserPublic:
+    """An account as the API shows it."""
+    public = UserPublic.model_validate(user)
+    # SQLite hands datetimes back without their zone; they were stored as UTC.
+    return public.model_copy(update={"created_at": aware(public.created_at)})

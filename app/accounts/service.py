@@ -5,19 +5,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, func, select
 
-from app.accounts.models import AuthToken, SignInAttempt, User
-from app.accounts.permissions import Role
+from app.accounts import lockout, two_factor
+from app.accounts.models import AuthToken, SignInAttempt, User, stored_id
+from app.accounts.passwords import check_password
 from app.core import audit
 from app.core.config import get_settings
-from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.errors import Conflict, Invalid, NotFound
 from app.core.models_base import aware
 from app.core.security import (
-    MIN_PASSWORD_LENGTH,
     hash_password,
     new_token,
     same,
@@ -25,14 +27,16 @@ from app.core.security import (
     verify_password,
 )
 from app.core.timeutil import utcnow
-from app.reviews.models import Membership, Review
 
 TOKEN_KINDS = ("access", "personal", "session")
-FAILURE_WINDOW = timedelta(minutes=15)
 MAX_TOKEN_NAME = 200
 MAX_PERSONAL_TOKEN_DAYS = 366
 # A sign-in form left open longer than this is refused and shown again with a fresh token.
 SIGN_IN_FORM_SECONDS = 12 * 60 * 60
+
+# Called with (session, user) when a person's name changes. Packages that print names (a review's
+# report names its team) register here, so accounts needs to know none of them.
+on_renamed: list[Callable[[Session, User], None]] = []
 
 
 def normalise_email(email: str) -> str:
@@ -41,11 +45,6 @@ def normalise_email(email: str) -> str:
     if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 320 or " " in email:
         raise Invalid("enter an email address such as name@example.org", field="email")
     return email
-
-
-def _check_password(password: str, field: str = "password") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"must be at least {MIN_PASSWORD_LENGTH} characters", field=field)
 
 
 def _check_display_name(display_name: str) -> str:
@@ -69,7 +68,7 @@ def create_user(
     """A new active account; the password is stored only as an argon2 hash."""
     email = normalise_email(email)
     name = _check_display_name(display_name)
-    _check_password(password)
+    check_password(password, personal=(email, name))
     if session.exec(select(User).where(User.email == email)).first():
         raise Conflict(f"an account for {email} already exists", field="email")
     user = User(email=email, display_name=name, password_hash=hash_password(password), is_admin=is_admin)
@@ -130,7 +129,7 @@ def update_user(
     if is_admin is False and user.is_admin and user.id == acting_user.id:
         raise Invalid("you cannot remove your own administrator rights", field="is_admin")
     if password:
-        _check_password(password)
+        check_password(password, personal=(user.email, name))
     before = audit.snapshot(user)
     user.display_name = name
     if is_active is not None:
@@ -141,7 +140,8 @@ def update_user(
         user.password_hash = hash_password(password)
     session.add(user)
     if before["display_name"] != name:
-        _touch_reviews_of(session, user)
+        for hook in on_renamed:
+            hook(session, user)
     after = audit.snapshot(user)
     password_changed = bool(password)
     if after != before or password_changed:
@@ -158,27 +158,17 @@ def update_user(
         )
     if password_changed or is_active is False:
         revoke_all_tokens(session, user=user, acting_user_id=acting_user.id)
+    if password_changed:
+        # A reset is how an administrator lets a locked-out person straight back in.
+        lockout.clear_account(session, user.email)
     return user
-
-
-def _touch_reviews_of(session: Session, user: User) -> None:
-    """A person's name is printed in the reports of their reviews: a new name is new content."""
-    from app.reviews.models import Review
-    from app.reviews.service import touch  # here: the reviews service imports this module
-
-    for review in session.exec(
-        select(Review)
-        .join(Membership, col(Membership.review_id) == col(Review.id))
-        .where(Membership.user_id == user.id)
-    ):
-        touch(session, review)
 
 
 def change_password(session: Session, *, user: User, current_password: str, new_password: str) -> User:
     """The signed-in person changes their own password (other sessions and tokens stay valid)."""
     if not verify_password(current_password, user.password_hash):
         raise Invalid("the current password is not right", field="current_password")
-    _check_password(new_password, field="new_password")
+    check_password(new_password, field="new_password", personal=(user.email, user.display_name))
     if current_password == new_password:
         raise Invalid("choose a password different from the current one", field="new_password")
     user.password_hash = hash_password(new_password)
@@ -195,36 +185,6 @@ def change_password(session: Session, *, user: User, current_password: str, new_
     return user
 
 
-def recent_failures(session: Session, email: str) -> int:
-    """Failed sign-ins for this email in the last quarter of an hour."""
-    since = utcnow() - FAILURE_WINDOW
-    return session.exec(
-        select(func.count())
-        .select_from(SignInAttempt)
-        .where(SignInAttempt.email == email.strip().lower()[:320], SignInAttempt.at >= since)
-    ).one()
-
-
-def failure_delay(failures: int) -> float:
-    """Seconds to wait before answering a sign-in: grows with recent failures, capped."""
-    allowed = get_settings().login_delay_after_failures
-    if failures < allowed:
-        return 0.0
-    return float(min(2 ** (failures - allowed), 30))
-
-
-def authenticate(session: Session, *, email: str, password: str, client: str = "") -> User | None:
-    """The active user with this email and password, or None (and the failure is counted)."""
-    user = user_by_email(session, email)
-    if user is not None and user.is_active and verify_password(password, user.password_hash):
-        session.exec(delete(SignInAttempt).where(col(SignInAttempt.email) == user.email))
-        return user
-    if user is None:
-        verify_password(password, None)  # same work either way
-    session.add(SignInAttempt(email=email.strip().lower()[:320], client=client[:64]))
-    return None
-
-
 @dataclass
 class IssuedToken:
     token: str
@@ -239,7 +199,7 @@ def issue_token(
         raise Invalid(f"unknown token kind '{kind}'", field="kind")
     secret = new_token()
     record = AuthToken(
-        user_id=user.id,
+        user_id=stored_id(user),
         kind=kind,
         name=name,
         token_hash=token_digest(secret),
@@ -257,6 +217,114 @@ def issue_token(
         after=audit.snapshot(record, ("kind", "name", "expires_at")),
     )
     return IssuedToken(secret, record)
+
+
+class SignInOutcome(StrEnum):
+    signed_in = "signed_in"
+    wrong = "wrong"  # unknown email, wrong password or inactive account: the same answer for each
+    code_needed = "code_needed"  # the password is right; now the code from the app
+    wrong_code = "wrong_code"
+    enrol_needed = "enrol_needed"  # the role requires two-factor sign-in and it is not set up
+    locked = "locked"
+
+
+@dataclass
+class SignIn:
+    """What came of one sign-in step."""
+
+    outcome: SignInOutcome
+    user: User | None = None
+    issued: IssuedToken | None = None
+    locked: lockout.Locked | None = None
+
+
+def sign_in(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    code: str = "",
+    client: str,
+    kind: str,
+    lifetime: timedelta,
+) -> SignIn:
+    """Check a password, then the second factor where the person has one; issue a token of `kind`.
+
+    Without a code, an enrolled person gets `code_needed` (the web form asks for it next); a
+    person whose role requires two-factor sign-in and who has not set it up gets `enrol_needed`.
+    Failures are counted towards lockouts, so the caller must let the unit of work commit.
+    """
+    user = authenticate(session, email=email, password=password, client=client)
+    if user is None:
+        return SignIn(
+            SignInOutcome.wrong, locked=lockout.current_lockout(session, email=email, client=client)
+        )
+    if two_factor.is_enrolled(session, user):
+        if not code.strip():
+            return SignIn(SignInOutcome.code_needed, user=user)
+        return second_step(session, user=user, code=code, client=client, kind=kind, lifetime=lifetime)
+    if two_factor.must_enrol(session, user):
+        return SignIn(SignInOutcome.enrol_needed, user=user)
+    return _complete(session, user, kind=kind, lifetime=lifetime)
+
+
+def second_step(
+    session: Session, *, user: User, code: str, client: str, kind: str, lifetime: timedelta
+) -> SignIn:
+    """The code from the person's app (or a recovery code) after their password was accepted."""
+    if not user.is_active:
+        return SignIn(SignInOutcome.wrong)
+    if not two_factor.verify_code(session, user=user, code=code):
+        locked = lockout.note_failure(session, email=user.email, client=client, user_id=user.id)
+        return SignIn(SignInOutcome.wrong_code, user=user, locked=locked)
+    return _complete(session, user, kind=kind, lifetime=lifetime)
+
+
+def complete_enrolment_sign_in(
+    session: Session, *, user: User, code: str, kind: str, lifetime: timedelta
+) -> tuple[IssuedToken, list[str]]:
+    """A person required to use two-factor sign-in confirms their new app while signing in: the
+    token, and their recovery codes to show once."""
+    codes = two_factor.confirm_enrolment(session, user=user, code=code)
+    issued = _complete(session, user, kind=kind, lifetime=lifetime).issued
+    assert issued is not None
+    return issued, codes
+
+
+def _complete(session: Session, user: User, *, kind: str, lifetime: timedelta) -> SignIn:
+    lockout.clear_account(session, user.email)
+    issued = issue_token(session, user=user, kind=kind, lifetime=lifetime)
+    return SignIn(SignInOutcome.signed_in, user=user, issued=issued)
+
+
+def recent_failures(session: Session, email: str) -> int:
+    """Failed sign-ins for this email in the last quarter of an hour."""
+    since = utcnow() - lockout.FAILURE_WINDOW
+    return session.exec(
+        select(func.count())
+        .select_from(SignInAttempt)
+        .where(SignInAttempt.email == email.strip().lower()[:320], SignInAttempt.at >= since)
+    ).one()
+
+
+def failure_delay(failures: int) -> float:
+    """Seconds to wait before answering a sign-in: grows with recent failures, capped."""
+    allowed = get_settings().login_delay_after_failures
+    if failures < allowed:
+        return 0.0
+    return float(min(2 ** (failures - allowed), 30))
+
+
+def authenticate(session: Session, *, email: str, password: str, client: str = "") -> User | None:
+    """The active user with this email and password, or None (and the failure is counted, which
+    may lock the account or the client address out: `lockout.note_failure`)."""
+    user = user_by_email(session, email)
+    if user is not None and user.is_active and verify_password(password, user.password_hash):
+        return user
+    if user is None:
+        verify_password(password, None)  # same work either way
+    lockout.note_failure(session, email=email, client=client, user_id=user.id if user else None)
+    return None
 
 
 def create_personal_token(
@@ -350,56 +418,30 @@ def token_is_live(record: AuthToken) -> bool:
     return record.revoked_at is None and (expires is None or expires > utcnow())
 
 
-@dataclass
-class ReviewRole:
-    """One review as seen from one person's account."""
-
-    review: Review
-    role: Role | None  # None: an administrator looking at a review they hold no role in
-
-
-def reviews_of(session: Session, user: User) -> list[ReviewRole]:
-    """The reviews the user has a role in, newest first."""
-    rows = session.exec(
-        select(Membership, Review)
-        .join(Review, col(Review.id) == col(Membership.review_id))
-        .where(Membership.user_id == user.id)
-        .order_by(col(Review.created_at).desc(), col(Review.id).desc())
-    )
-    return [ReviewRole(review, Role(membership.role)) for membership, review in rows]
-
-
-def all_reviews(session: Session, user: User) -> list[ReviewRole]:
-    """Every review (administrators only), with the user's own role where they hold one."""
-    if not user.is_admin:
-        raise Forbidden("only administrators can see every review")
-    roles = {item.review.id: item.role for item in reviews_of(session, user)}
-    reviews = session.exec(select(Review).order_by(col(Review.created_at).desc(), col(Review.id).desc()))
-    return [ReviewRole(review, roles.get(review.id)) for review in reviews]
-
-
 # Sign-in form protection. There is no session yet to hold a CSRF secret, so the form carries
 # a value signed with the app's secret key and bound to a random nonce kept in a cookie: a page
 # on another site can neither read the cookie nor forge the signature.
 
 
-def _sign_in_signature(nonce: str, issued: int) -> str:
+def _sign_in_signature(nonce: str, issued: int, purpose: str = "sign-in") -> str:
     key = get_settings().secret_key.encode()
-    return hmac.new(key, f"sign-in:{nonce}:{issued}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{purpose}:{nonce}:{issued}".encode(), hashlib.sha256).hexdigest()
 
 
 def new_sign_in_nonce() -> str:
     return new_token()
 
 
-def sign_in_form_token(nonce: str, *, now: float | None = None) -> str:
+def sign_in_form_token(nonce: str, *, now: float | None = None, purpose: str = "sign-in") -> str:
     """The hidden form value that proves the form was served by this site to this browser."""
     issued = int(now if now is not None else time.time())
-    return f"{issued}.{_sign_in_signature(nonce, issued)}"
+    return f"{issued}.{_sign_in_signature(nonce, issued, purpose)}"
 
 
-def sign_in_form_token_valid(nonce: str, token: str, *, now: float | None = None) -> bool:
-    """True when `token` was made for this nonce by this app, and not too long ago."""
+def sign_in_form_token_valid(
+    nonce: str, token: str, *, now: float | None = None, purpose: str = "sign-in", max_age: int = 0
+) -> bool:
+    """True when `token` was made for this nonce (and purpose) by this app, and not too long ago."""
     if not nonce or not token or "." not in token:
         return False
     issued_text, signature = token.split(".", 1)
@@ -407,6 +449,28 @@ def sign_in_form_token_valid(nonce: str, token: str, *, now: float | None = None
         return False
     issued = int(issued_text)
     age = (now if now is not None else time.time()) - issued
-    if age < 0 or age > SIGN_IN_FORM_SECONDS:
+    if age < 0 or age > (max_age or SIGN_IN_FORM_SECONDS):
         return False
-    return same(signature, _sign_in_signature(nonce, issued))
+    return same(signature, _sign_in_signature(nonce, issued, purpose))
+
+
+# Between the password and the code (or the set-up of an app), the form carries who passed the
+# password, signed and bound to the browser's nonce like the sign-in form; it lasts minutes.
+SECOND_STEP_SECONDS = 10 * 60
+
+
+def second_step_token(nonce: str, user: User) -> str:
+    """The hidden value that carries a person from their password to the second step."""
+    return f"{user.id}:{sign_in_form_token(nonce, purpose=f'second-step:{user.id}')}"
+
+
+def second_step_user(session: Session, nonce: str, token: str) -> User | None:
+    """The active person a second-step value was made for, if it is genuine and recent."""
+    user_id, _, signed = token.partition(":")
+    if not user_id.isdigit() or len(user_id) > 18:
+        return None
+    purpose = f"second-step:{int(user_id)}"
+    if not sign_in_form_token_valid(nonce, signed, purpose=purpose, max_age=SECOND_STEP_SECONDS):
+        return None
+    user = session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None

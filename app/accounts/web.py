@@ -1,31 +1,32 @@
-"""Web pages: home, sign-in and sign-out, the account page, user administration, the audit trail."""
+"""Web pages: sign-in and sign-out, the account page and user administration."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from app.accounts import audit_service, service
+from app.accounts import service, two_factor
 from app.accounts.deps import (
     SESSION_COOKIE,
     AdminUser,
     CurrentUser,
     OptionalUser,
     cookie_secure,
+    remember,
     safe_next,
+    second_step,
     session_lifetime,
     sign_in,
 )
-from app.accounts.permissions import Action
+from app.accounts.lockout import Locked
+from app.accounts.models import TwoFactor, User
+from app.accounts.service import SignInOutcome
+from app.core.config import get_settings
 from app.core.deps import SessionDep
-from app.core.errors import DomainError
 from app.core.security import MIN_PASSWORD_LENGTH
-from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
-from app.web.templating import render
+from app.web.kit import FormErrors, attempt, page, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,24 +37,19 @@ SIGN_IN_COOKIE = "sysreview_sign_in"
 ACCOUNT_NOTICES = {
     "revoked": "The token has been revoked. Scripts using it will stop working.",
     "password": "Your password has been changed.",
+    "two-factor-off": "Two-factor sign-in is off. You sign in with your password alone.",
 }
 ADMIN_NOTICES = {
     "created": "The account has been created. Tell the person their email address and password.",
     "updated": "The account has been updated.",
     "deactivated": "The account has been deactivated and its sessions and tokens revoked.",
     "reactivated": "The account has been reactivated.",
+    "rules": "The sign-in rules have been saved.",
+    "two-factor-reset": (
+        "Their two-factor sign-in has been removed. They set it up again if their role requires it."
+    ),
 }
 SIGN_IN_NOTICES = {"signed-out": "You have signed out."}
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-def _field_errors(exc: DomainError, fields: tuple[str, ...]) -> tuple[list[dict[str, str]], dict[str, str]]:
-    """A service error as the error summary and the message beside the field it names."""
-    field = exc.field if exc.field in fields else ""
-    return [{"field": field, "message": exc.message}], ({field: exc.message} if field else {})
 
 
 def _no_store(response: Response) -> Response:
@@ -62,49 +58,47 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-# Home
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    """The signed-in person's reviews; administrators also see every review and the admin links."""
-    ctx: dict[str, Any] = {"page_title": "Your reviews", "mine": service.reviews_of(session, user)}
-    if user.is_admin:
-        ctx["everything"] = service.all_reviews(session, user)
-    return render(request, "home.html", ctx)
-
-
 # Sign-in and sign-out
+
+SIGN_IN_FORM = "accounts/sign_in.html"
+CODE_FORM = "accounts/sign_in_code.html"
+SETUP_FORM = "accounts/two_factor_setup.html"
+WRONG_CREDENTIALS = "The email address or password is not right, or the account is not active"
+STALE_FORM = "This sign-in form has expired or did not come from this site. Enter your details again."
+
+
+def _locked_message(locked: Locked) -> str:
+    where = "this account" if locked.scope == "account" else "your network"
+    return f"There have been too many failed sign-ins for {where}. Try again in {locked.wait_text()}."
 
 
 def _sign_in_page(
     request: Request,
     *,
     next_path: str,
-    email: str = "",
-    errors: list[dict[str, str]] | None = None,
-    field_errors: dict[str, str] | None = None,
+    template: str = SIGN_IN_FORM,
+    context: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
     flash: str | None = None,
-    status_code: int = 200,
+    status_code: int | None = None,
 ) -> Response:
-    """The sign-in form with a fresh signed token, bound to this browser's nonce cookie."""
+    """A sign-in step with a fresh signed token bound to this browser's nonce cookie, and the
+    person's second-step token when they have passed their password."""
     nonce = request.cookies.get(SIGN_IN_COOKIE, "")
     if not (20 <= len(nonce) <= 64):
         nonce = service.new_sign_in_nonce()
-    response = render(
-        request,
-        "accounts/sign_in.html",
+    ctx = dict(context or {})
+    user = ctx.pop("step_user", None)
+    ctx.update(
         {
-            "page_title": "Sign in",
+            "page_title": ctx.get("page_title", "Sign in"),
             "sign_in_token": service.sign_in_form_token(nonce),
+            "step_token": service.second_step_token(nonce, user) if user is not None else "",
             "next_path": next_path,
-            "email": email,
-            "errors": errors or [],
-            "field_errors": field_errors or {},
             "flash": flash,
-        },
-        status_code=status_code,
+        }
     )
+    response = page(request, template, ctx, errors=errors, status_code=status_code)
     response.set_cookie(
         SIGN_IN_COOKIE,
         nonce,
@@ -117,67 +111,8 @@ def _sign_in_page(
     return _no_store(response)
 
 
-@router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_form(
-    request: Request,
-    user: OptionalUser,
-    next: Annotated[str, Query(max_length=2000)] = "/",
-    notice: str = "",
-) -> Response:
-    if user is not None:
-        return _see_other(safe_next(next))
-    return _sign_in_page(request, next_path=safe_next(next), flash=SIGN_IN_NOTICES.get(notice))
-
-
-@router.post("/sign-in", response_class=HTMLResponse)
-async def sign_in_submit(
-    request: Request,
-    session: SessionDep,
-    email: Annotated[str, Form(max_length=320)] = "",
-    password: Annotated[str, Form(max_length=500)] = "",
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/",
-) -> Response:
-    """Check the form came from our own page, then the email and password; start a web session."""
-    next_path = safe_next(next)
-    email = email.strip()
-    if not service.sign_in_form_token_valid(request.cookies.get(SIGN_IN_COOKIE, ""), csrf_token):
-        message = "This sign-in form has expired or did not come from this site. Enter your details again."
-        return _sign_in_page(
-            request,
-            next_path=next_path,
-            email=email,
-            errors=[{"field": "", "message": message}],
-            status_code=403,
-        )
-    field_errors = {}
-    if not email:
-        field_errors["email"] = "Enter your email address"
-    if not password:
-        field_errors["password"] = "Enter your password"
-    if field_errors:
-        return _sign_in_page(
-            request,
-            next_path=next_path,
-            email=email,
-            errors=[{"field": name, "message": text} for name, text in field_errors.items()],
-            field_errors=field_errors,
-            status_code=422,
-        )
-    issued = await sign_in(
-        request, session, email=email, password=password, kind="session", lifetime=session_lifetime()
-    )
-    if issued is None:
-        message = "The email address or password is not right, or the account is not active"
-        return _sign_in_page(
-            request,
-            next_path=next_path,
-            email=email,
-            errors=[{"field": "email", "message": message}],
-            field_errors={"email": message},
-            status_code=401,
-        )
-    response = _see_other(next_path)
+def _signed_in(request: Request, issued: service.IssuedToken, response: Response) -> Response:
+    """Set the web session cookie on `response` and forget the sign-in nonce."""
     response.set_cookie(
         SESSION_COOKIE,
         issued.token,
@@ -191,20 +126,185 @@ async def sign_in_submit(
     return response
 
 
+def _setup_context(session: SessionDep, user: User, two_factor_row: TwoFactor) -> dict[str, Any]:
+    uri = two_factor.provisioning_uri(two_factor_row, user)
+    secret = two_factor_row.secret
+    return {
+        "page_title": "Set up two-factor sign-in",
+        "required": two_factor.is_required(session, user),
+        "setup": {
+            "secret_groups": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "uri": uri,
+            "qr": two_factor.qr_code_data_uri(uri),
+        },
+    }
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(
+    request: Request,
+    user: OptionalUser,
+    next: Annotated[str, Query(max_length=2000)] = "/",
+    notice: str = "",
+) -> Response:
+    if user is not None:
+        return see_other(safe_next(next))
+    return _sign_in_page(request, next_path=safe_next(next), flash=SIGN_IN_NOTICES.get(notice))
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+async def sign_in_submit(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=500)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """Check the form came from our own page, then the email and password. Then start a web
+    session, or ask for the code from the person's app, or have them set one up first."""
+    next_path = safe_next(next)
+    email = email.strip()
+    form = {"email": email}
+    errors = FormErrors(fields=("email", "password"))
+    if not service.sign_in_form_token_valid(request.cookies.get(SIGN_IN_COOKIE, ""), csrf_token):
+        errors.add(None, STALE_FORM)
+        return _sign_in_page(request, next_path=next_path, context=form, errors=errors, status_code=403)
+    if not email:
+        errors.add("email", "Enter your email address")
+    if not password:
+        errors.add("password", "Enter your password")
+    if errors:
+        return _sign_in_page(request, next_path=next_path, context=form, errors=errors)
+    result = await sign_in(
+        request, session, email=email, password=password, kind="session", lifetime=session_lifetime()
+    )
+    if result.locked is not None:
+        errors.add(None, _locked_message(result.locked))
+        return _sign_in_page(request, next_path=next_path, context=form, errors=errors, status_code=429)
+    if result.outcome == SignInOutcome.code_needed:
+        context = {"page_title": "Enter your code", "step_user": result.user}
+        return _sign_in_page(request, next_path=next_path, template=CODE_FORM, context=context)
+    if result.outcome == SignInOutcome.enrol_needed and result.user is not None:
+        started = two_factor.start_enrolment(session, user=result.user)
+        context = {**_setup_context(session, result.user, started), "step_user": result.user}
+        context["action"] = "/sign-in/two-factor"
+        return _sign_in_page(request, next_path=next_path, template=SETUP_FORM, context=context)
+    if result.issued is None:
+        errors.add("email", WRONG_CREDENTIALS)
+        return _sign_in_page(request, next_path=next_path, context=form, errors=errors, status_code=401)
+    return _signed_in(request, result.issued, see_other(next_path))
+
+
+def _second_step_user(request: Request, session: SessionDep, csrf_token: str, step: str) -> User | None:
+    """The person who passed their password in this browser a few minutes ago, if the form is ours."""
+    nonce = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not service.sign_in_form_token_valid(nonce, csrf_token):
+        return None
+    return service.second_step_user(session, nonce, step)
+
+
+def _start_again(request: Request, next_path: str) -> Response:
+    errors = FormErrors()
+    errors.add(None, "Your sign-in took too long or did not come from this site. Sign in again.")
+    return _sign_in_page(request, next_path=next_path, errors=errors, status_code=403)
+
+
+@router.post("/sign-in/code", response_class=HTMLResponse)
+async def sign_in_code(
+    request: Request,
+    session: SessionDep,
+    code: Annotated[str, Form(max_length=40)] = "",
+    step: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """The second step: the code from the person's app, or one of their recovery codes."""
+    next_path = safe_next(next)
+    user = _second_step_user(request, session, csrf_token, step)
+    if user is None:
+        return _start_again(request, next_path)
+    errors = FormErrors(fields=("code",))
+    context = {"page_title": "Enter your code", "step_user": user}
+    if not code.strip():
+        errors.add("code", "Enter the code from your authenticator app")
+        return _sign_in_page(request, next_path=next_path, template=CODE_FORM, context=context, errors=errors)
+    result = await second_step(
+        request, session, user=user, code=code, kind="session", lifetime=session_lifetime()
+    )
+    if result.locked is not None:
+        errors.add(None, _locked_message(result.locked))
+        return _sign_in_page(request, next_path=next_path, errors=errors, status_code=429)
+    if result.issued is None:
+        errors.add("code", "The code is not right. Enter the code your app shows now, or a recovery code")
+        return _sign_in_page(
+            request, next_path=next_path, template=CODE_FORM, context=context, errors=errors, status_code=401
+        )
+    return _signed_in(request, result.issued, see_other(next_path))
+
+
+@router.post("/sign-in/two-factor", response_class=HTMLResponse)
+def sign_in_set_up_two_factor(
+    request: Request,
+    session: SessionDep,
+    code: Annotated[str, Form(max_length=40)] = "",
+    step: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """A person whose role requires two-factor sign-in confirms their new app, then is signed in
+    and shown their recovery codes once."""
+    next_path = safe_next(next)
+    user = _second_step_user(request, session, csrf_token, step)
+    pending = two_factor.pending_enrolment(session, user) if user is not None else None
+    if user is None or pending is None:
+        return _start_again(request, next_path)
+    errors = FormErrors(fields=("code",))
+    done = attempt(
+        session,
+        errors,
+        lambda: service.complete_enrolment_sign_in(
+            session, user=user, code=code, kind="session", lifetime=session_lifetime()
+        ),
+    )
+    if done is None:
+        context = {
+            **_setup_context(session, user, pending),
+            "step_user": user,
+            "action": "/sign-in/two-factor",
+        }
+        return _sign_in_page(
+            request, next_path=next_path, template=SETUP_FORM, context=context, errors=errors
+        )
+    issued, codes = done
+    remember(request, user, issued.record)  # the codes page shows who is now signed in
+    return _signed_in(request, issued, _recovery_codes_page(request, codes, next_path=next_path))
+
+
 @router.post("/sign-out")
 def sign_out(request: Request, session: SessionDep, user: OptionalUser) -> Response:
     """End this web session (the form carries the session's CSRF secret) and forget the cookie."""
     token = getattr(request.state, "auth_token", None)
     if user is not None and token is not None:
         service.revoke_token(session, user=user, token_id=token.id)
-    response = _see_other("/sign-in?notice=signed-out")
+    response = see_other("/sign-in?notice=signed-out")
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=cookie_secure(request)
     )
     return response
 
 
-# The account page: personal access tokens and password
+# The account page: two-factor sign-in, personal access tokens and password
+
+ACCOUNT_FIELDS = (
+    "name",
+    "expires_in_days",
+    "current_password",
+    "new_password",
+    "confirm_password",
+    "recovery_code",
+    "off_code",
+)
 
 
 def _account_page(
@@ -214,10 +314,9 @@ def _account_page(
     *,
     new_token: service.IssuedToken | None = None,
     form: dict[str, str] | None = None,
-    errors: list[dict[str, str]] | None = None,
-    field_errors: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
     flash: str | None = None,
-    status_code: int = 200,
+    status_code: int | None = None,
 ) -> Response:
     tokens = service.list_tokens(session, user=user)
     ctx = {
@@ -225,13 +324,21 @@ def _account_page(
         "tokens": [(token, service.token_is_live(token)) for token in tokens],
         "new_token": new_token,
         "form": form or {},
-        "errors": errors or [],
-        "field_errors": field_errors or {},
         "flash": flash,
         "min_password": MIN_PASSWORD_LENGTH,
         "max_days": service.MAX_PERSONAL_TOKEN_DAYS,
+        "two_factor": {
+            "enrolled": two_factor.is_enrolled(session, user),
+            "required": two_factor.is_required(session, user),
+            "recovery_left": two_factor.unused_recovery_codes(session, user),
+        },
     }
-    return _no_store(render(request, "accounts/account.html", ctx, status_code=status_code))
+    return _no_store(page(request, "accounts/account.html", ctx, errors=errors, status_code=status_code))
+
+
+def _recovery_codes_page(request: Request, codes: list[str], *, next_path: str = "/account") -> Response:
+    """New recovery codes, shown this once."""
+    return _no_store(page(request, "accounts/recovery_codes.html", {"codes": codes, "next_path": next_path}))
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -249,34 +356,29 @@ def account_create_token(
 ) -> Response:
     """Create a personal access token and show its secret on this one page, once."""
     form = {"name": name, "expires_in_days": expires_in_days}
+    errors = FormErrors(fields=ACCOUNT_FIELDS)
     days: int | None = None
     if expires_in_days.strip():
         if not expires_in_days.strip().isdigit():
-            message = "Enter the number of days as a whole number, such as 30, or leave it empty"
-            return _account_page(
-                request,
-                session,
-                user,
-                form=form,
-                errors=[{"field": "expires_in_days", "message": message}],
-                field_errors={"expires_in_days": message},
-                status_code=422,
+            errors.add(
+                "expires_in_days", "Enter the number of days as a whole number, such as 30, or leave it empty"
             )
+            return _account_page(request, session, user, form=form, errors=errors)
         days = int(expires_in_days)
-    try:
-        issued = service.create_personal_token(session, user=user, name=name, expires_in_days=days)
-    except DomainError as exc:
-        errors, field_errors = _field_errors(exc, ("name", "expires_in_days"))
-        return _account_page(
-            request, session, user, form=form, errors=errors, field_errors=field_errors, status_code=422
-        )
+    issued = attempt(
+        session,
+        errors,
+        lambda: service.create_personal_token(session, user=user, name=name, expires_in_days=days),
+    )
+    if issued is None:
+        return _account_page(request, session, user, form=form, errors=errors)
     return _account_page(request, session, user, new_token=issued, status_code=201)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
 def account_revoke_token(token_id: int, session: SessionDep, user: CurrentUser) -> Response:
     service.revoke_token(session, user=user, token_id=token_id)
-    return _see_other("/account?done=revoked")
+    return see_other("/account?done=revoked")
 
 
 @router.post("/account/password", response_class=HTMLResponse)
@@ -288,22 +390,81 @@ def account_change_password(
     new_password: Annotated[str, Form(max_length=500)] = "",
     confirm_password: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    field_errors: dict[str, str] = {}
+    errors = FormErrors(fields=ACCOUNT_FIELDS)
     if new_password != confirm_password:
-        field_errors["confirm_password"] = "The two new passwords are not the same"
+        errors.add("confirm_password", "The two new passwords are not the same")
     else:
-        try:
-            service.change_password(
+        attempt(
+            session,
+            errors,
+            lambda: service.change_password(
                 session, user=user, current_password=current_password, new_password=new_password
-            )
-        except DomainError as exc:
-            field_errors = _field_errors(exc, ("current_password", "new_password"))[1]
-    if field_errors:
-        errors = [{"field": name, "message": text} for name, text in field_errors.items()]
-        return _account_page(
-            request, session, user, errors=errors, field_errors=field_errors, status_code=422
+            ),
         )
-    return _see_other("/account?done=password")
+    if errors:
+        return _account_page(request, session, user, errors=errors)
+    return see_other("/account?done=password")
+
+
+@router.post("/account/two-factor", response_class=HTMLResponse)
+def account_start_two_factor(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    """Show a new secret to add to an authenticator app; it is on once confirmed with a code."""
+    errors = FormErrors(fields=ACCOUNT_FIELDS)
+    started = attempt(session, errors, lambda: two_factor.start_enrolment(session, user=user))
+    if started is None:
+        return _account_page(request, session, user, errors=errors)
+    return _no_store(
+        page(
+            request,
+            SETUP_FORM,
+            {**_setup_context(session, user, started), "action": "/account/two-factor/confirm"},
+        )
+    )
+
+
+@router.post("/account/two-factor/confirm", response_class=HTMLResponse)
+def account_confirm_two_factor(
+    request: Request, session: SessionDep, user: CurrentUser, code: Annotated[str, Form(max_length=40)] = ""
+) -> Response:
+    pending = two_factor.pending_enrolment(session, user)
+    if pending is None:
+        return see_other("/account#two-factor")
+    errors = FormErrors(fields=("code",))
+    codes = attempt(session, errors, lambda: two_factor.confirm_enrolment(session, user=user, code=code))
+    if codes is None:
+        context = {**_setup_context(session, user, pending), "action": "/account/two-factor/confirm"}
+        return _no_store(page(request, SETUP_FORM, context, errors=errors))
+    return _recovery_codes_page(request, codes)
+
+
+@router.post("/account/two-factor/recovery-codes", response_class=HTMLResponse)
+def account_new_recovery_codes(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    recovery_code: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    errors = FormErrors(fields=(*ACCOUNT_FIELDS, "code"), ids={"code": "recovery_code"})
+    codes = attempt(
+        session, errors, lambda: two_factor.new_recovery_codes(session, user=user, code=recovery_code)
+    )
+    if codes is None:
+        return _account_page(request, session, user, errors=errors)
+    return _recovery_codes_page(request, codes)
+
+
+@router.post("/account/two-factor/off", response_class=HTMLResponse)
+def account_turn_off_two_factor(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    off_code: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    errors = FormErrors(fields=(*ACCOUNT_FIELDS, "code"), ids={"code": "off_code"})
+    attempt(session, errors, lambda: two_factor.turn_off(session, user=user, code=off_code))
+    if errors:
+        return _account_page(request, session, user, errors=errors)
+    return see_other("/account?done=two-factor-off")
 
 
 # User administration
@@ -315,21 +476,19 @@ def _users_page(
     admin: AdminUser,
     *,
     form: dict[str, Any] | None = None,
-    errors: list[dict[str, str]] | None = None,
-    field_errors: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
     flash: str | None = None,
-    status_code: int = 200,
 ) -> Response:
     ctx = {
         "page_title": "Users",
         "users": service.list_users(session),
         "form": form or {},
-        "errors": errors or [],
-        "field_errors": field_errors or {},
         "flash": flash,
         "min_password": MIN_PASSWORD_LENGTH,
+        "two_factor_for_leads": two_factor.get_policy(session).two_factor_for_leads,
+        "admins_need_two_factor": get_settings().two_factor_for_admins,
     }
-    return render(request, "accounts/users.html", ctx, status_code=status_code)
+    return page(request, "accounts/users.html", ctx, errors=errors)
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
@@ -347,22 +506,32 @@ def admin_create_user(
     password: Annotated[str, Form(max_length=500)] = "",
     is_admin: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    try:
-        service.create_user(
+    errors = FormErrors(fields=("email", "display_name", "password"))
+    attempt(
+        session,
+        errors,
+        lambda: service.create_user(
             session,
             email=email,
             display_name=display_name,
             password=password,
             is_admin=is_admin == "yes",
             acting_user_id=admin.id,
-        )
-    except DomainError as exc:
-        errors, field_errors = _field_errors(exc, ("email", "display_name", "password"))
+        ),
+    )
+    if errors:
         form = {"email": email, "display_name": display_name, "is_admin": is_admin == "yes"}
-        return _users_page(
-            request, session, admin, form=form, errors=errors, field_errors=field_errors, status_code=422
-        )
-    return _see_other("/admin/users?done=created")
+        return _users_page(request, session, admin, form=form, errors=errors)
+    return see_other("/admin/users?done=created")
+
+
+@router.post("/admin/sign-in-rules", response_class=HTMLResponse)
+def admin_sign_in_rules(
+    session: SessionDep, admin: AdminUser, two_factor_for_leads: Annotated[str, Form(max_length=10)] = ""
+) -> Response:
+    """Require (or stop requiring) two-factor sign-in for review leads."""
+    two_factor.set_two_factor_for_leads(session, acting_user=admin, required=two_factor_for_leads == "yes")
+    return see_other("/admin/users?done=rules")
 
 
 def _user_edit_page(
@@ -371,9 +540,7 @@ def _user_edit_page(
     user_id: int,
     *,
     form: dict[str, Any] | None = None,
-    errors: list[dict[str, str]] | None = None,
-    field_errors: dict[str, str] | None = None,
-    status_code: int = 200,
+    errors: FormErrors | None = None,
 ) -> Response:
     person = service.get_user(session, user_id)
     ctx = {
@@ -381,11 +548,10 @@ def _user_edit_page(
         "person": person,
         "form": form
         or {"display_name": person.display_name, "is_admin": person.is_admin, "is_active": person.is_active},
-        "errors": errors or [],
-        "field_errors": field_errors or {},
         "min_password": MIN_PASSWORD_LENGTH,
+        "has_two_factor": two_factor.two_factor_of(session, person) is not None,
     }
-    return render(request, "accounts/user_edit.html", ctx, status_code=status_code)
+    return page(request, "accounts/user_edit.html", ctx, errors=errors)
 
 
 @router.get("/admin/users/{user_id}", response_class=HTMLResponse)
@@ -405,8 +571,11 @@ def admin_update_user(
     password: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Save the whole edit form: unticked boxes mean no, an empty password means keep it."""
-    try:
-        service.update_user(
+    errors = FormErrors(fields=("display_name", "is_admin", "is_active", "password"))
+    attempt(
+        session,
+        errors,
+        lambda: service.update_user(
             session,
             acting_user=admin,
             user_id=user_id,
@@ -414,16 +583,19 @@ def admin_update_user(
             is_admin=is_admin == "yes",
             is_active=is_active == "yes",
             password=password or None,
-        )
-    except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        errors, field_errors = _field_errors(exc, ("display_name", "is_admin", "is_active", "password"))
+        ),
+    )
+    if errors:
         form = {"display_name": display_name, "is_admin": is_admin == "yes", "is_active": is_active == "yes"}
-        return _user_edit_page(
-            request, session, user_id, form=form, errors=errors, field_errors=field_errors, status_code=422
-        )
-    return _see_other("/admin/users?done=updated")
+        return _user_edit_page(request, session, user_id, form=form, errors=errors)
+    return see_other("/admin/users?done=updated")
+
+
+@router.post("/admin/users/{user_id}/two-factor/reset", response_class=HTMLResponse)
+def admin_reset_two_factor(user_id: int, session: SessionDep, admin: AdminUser) -> Response:
+    """Remove a person's authenticator app (a lost phone with no recovery codes left)."""
+    two_factor.reset(session, acting_user=admin, user=service.get_user(session, user_id))
+    return see_other("/admin/users?done=two-factor-reset")
 
 
 @router.post("/admin/users/{user_id}/active", response_class=HTMLResponse)
@@ -435,60 +607,12 @@ def admin_set_active(
     active: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """The quick deactivate / reactivate button in the users list."""
-    try:
-        service.update_user(session, acting_user=admin, user_id=user_id, is_active=active == "yes")
-    except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        return _users_page(
-            request, session, admin, errors=[{"field": "", "message": exc.message}], status_code=422
-        )
-    return _see_other("/admin/users?done=" + ("reactivated" if active == "yes" else "deactivated"))
-
-
-# The audit trail of one review
-
-
-@router.get("/reviews/{review_id}/audit", response_class=HTMLResponse)
-def review_audit_page(
-    request: Request,
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.read_audit),
-    entity: Annotated[str, Query(max_length=40)] = "",
-    user_id: Annotated[str, Query(max_length=20)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> Response:
-    """Who changed what in this review, newest first, filtered by kind of record and by person."""
-    person = int(user_id) if user_id.isdigit() else None
-    limit = audit_service.DEFAULT_PAGE
-    trail = audit_service.review_audit(
+    errors = FormErrors()
+    attempt(
         session,
-        review_id=scope.review.id,
-        entity=entity or None,
-        user_id=person,
-        limit=limit,
-        offset=(page - 1) * limit,
+        errors,
+        lambda: service.update_user(session, acting_user=admin, user_id=user_id, is_active=active == "yes"),
     )
-    filters_found = audit_service.audit_filters(session, review_id=scope.review.id)
-    filters = {key: value for key, value in (("entity", entity), ("user_id", user_id)) if value}
-
-    def page_link(number: int) -> str:
-        return "?" + urlencode({**filters, "page": number})
-
-    ctx = {
-        "page_title": "Audit trail",
-        "review": scope.review,
-        "scope": scope,
-        "active": "audit",
-        "trail": trail,
-        "page": page,
-        "filters": filters_found,
-        "entity": entity,
-        "user_id": user_id,
-        "describe": audit_service.describe_value,
-        "previous_link": page_link(page - 1) if trail.has_previous else None,
-        "next_link": page_link(page + 1) if trail.has_next else None,
-        "first_shown": trail.offset + 1,
-        "last_shown": trail.offset + len(trail.items),
-    }
-    return render(request, "accounts/audit.html", ctx)
+    if errors:
+        return _users_page(request, session, admin, errors=errors)
+    return see_other("/admin/users?done=" + ("reactivated" if active == "yes" else "deactivated"))

@@ -39,6 +39,17 @@ class Settings(BaseSettings):
     # Where `sysreview serve` (and so `make run` and the container) listens; also used in hints.
     host: str = "127.0.0.1"
     port: int = 8000
+    # Failed sign-ins before a lockout: per account, and per client address (higher, since an
+    # office behind one address shares it). The first lockout lasts `sign_in_lockout_seconds`,
+    # each one after it twice as long, up to `sign_in_lockout_max_seconds`.
+    sign_in_failures_per_account: int = 5
+    sign_in_failures_per_client: int = 20
+    sign_in_lockout_seconds: int = 60
+    sign_in_lockout_max_seconds: int = 24 * 60 * 60
+    # Proxies whose X-Forwarded-For names the real client: addresses or networks, comma-separated.
+    trusted_proxies: str = ""
+    # Unset: required in production only, so the `make run` demo signs in with a password alone.
+    require_two_factor_for_admins: bool | None = None
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
@@ -47,6 +58,13 @@ class Settings(BaseSettings):
                 "SECRET_KEY must be set to a random string of 32 characters or more in production"
             )
         return self
+
+    @property
+    def two_factor_for_admins(self) -> bool:
+        """Whether administrators must sign in with a second factor."""
+        if self.require_two_factor_for_admins is not None:
+            return self.require_two_factor_for_admins
+        return self.environment == "production"
 
     @property
     def effective_database_url(self) -> str:

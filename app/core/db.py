@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, create_engine
 
 from app.core.config import get_settings
 
 _engine: Engine | None = None
+Row = TypeVar("Row")
 READ_ONLY_OPTION = "sysreview_read_only"
+# Marks the session of an HTTP request (session.info), so checks that apply to requests only
+# (such as "every change to a review goes through the recorder") can tell it apart.
+REQUEST_SESSION = "sysreview_request"
 
 
 def make_engine(url: str) -> Engine:
@@ -62,9 +68,10 @@ def set_engine(engine: Engine | None) -> None:
 
 
 @contextmanager
-def session_scope(*, read_only: bool = False) -> Iterator[Session]:
+def session_scope(*, read_only: bool = False, request: bool = False) -> Iterator[Session]:
     """The one place a unit of work commits: on success; rolls back on any error."""
     with Session(get_engine(), expire_on_commit=False) as session:
+        session.info[REQUEST_SESSION] = request
         if read_only:
             session.connection(execution_options={READ_ONLY_OPTION: True})
         try:
@@ -73,3 +80,23 @@ def session_scope(*, read_only: bool = False) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_or_twin(session: Session, row: Row, twin: Callable[[], Row | None]) -> tuple[Row, bool]:
+    """Insert `row`, or take the twin a concurrent writer stored first; True when `row` went in.
+
+    Two saves of the same new thing can cross (a double tap, a retry on a slow network). Under
+    PostgreSQL the second insert then breaks a unique constraint. The insert runs in a savepoint,
+    so losing that race keeps the rest of the unit of work usable and `twin()` can read what the
+    other writer stored. An integrity error with no twin to find is some other fault: re-raised.
+    """
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        found = twin()
+        if found is None:
+            raise
+        return found, False
+    return row, True

@@ -13,7 +13,7 @@ from app.core.db import session_scope
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; safe methods read without taking the write lock."""
-    with session_scope(read_only=request.method in ("GET", "HEAD")) as session:
+    with session_scope(read_only=request.method in ("GET", "HEAD"), request=True) as session:
         yield session
 
 

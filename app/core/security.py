@@ -28,7 +28,7 @@ def _dummy_hash() -> str:
     return _hasher().hash("not-a-real-password")
 
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
 
 
 def hash_password(password: str) -> str:

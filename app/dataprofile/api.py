@@ -44,9 +44,7 @@ def put_indicator(
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> IndicatorPublic:
-    row = service.set_value(
-        session, review=scope.review, user_id=scope.user.id, indicator_key=indicator_key, **body.model_dump()
-    )
+    row = service.set_value(session, ctx=scope, indicator_key=indicator_key, **body.model_dump())
     return indicator_public(row)
 
 
@@ -54,5 +52,5 @@ def put_indicator(
 def delete_indicator(
     indicator_key: str, session: SessionDep, scope: ReviewScope = review_scope(Action.write_evidence)
 ) -> Response:
-    service.delete_value(session, review=scope.review, user_id=scope.user.id, indicator_key=indicator_key)
+    service.delete_value(session, ctx=scope, indicator_key=indicator_key)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

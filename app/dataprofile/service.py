@@ -7,14 +7,15 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from app.core import audit
 from app.core.errors import Invalid, NotFound
 from app.core.timeutil import utcnow
 from app.dataprofile.compare import Comparison, at_risk, compare
 from app.dataprofile.models import IndicatorValue
 from app.frameworks.schema import Framework, Indicator
+from app.reviews import changes, references
+from app.reviews.access import WriteContext
+from app.reviews.changes import Write, review_framework
 from app.reviews.models import Review
-from app.reviews.service import ensure_writable, review_framework, touch
 
 COMPARATORS = ("england", "similar_areas")
 _PERIOD_MAX = 60
@@ -102,8 +103,7 @@ def _text(name: str, value: object, limit: int, *, ask: str = "") -> str:
 def set_value(
     session: Session,
     *,
-    review: Review,
-    user_id: int,
+    ctx: WriteContext,
     indicator_key: str,
     value: object,
     period: object,
@@ -113,7 +113,8 @@ def set_value(
     note: object = "",
 ) -> IndicatorRow:
     """Store (or replace) the review's figure for one indicator, with its comparators."""
-    ensure_writable(review)
+    review = ctx.review
+    changes.check_accepts(review, Write.evidence)
     indicator = catalogue_indicator(review_framework(session, review), indicator_key)
     fields = {
         "value": _number("value", value, required=True),
@@ -131,20 +132,19 @@ def set_value(
         before: dict[str, object] = {}
         action = "create"
     else:
-        before = audit.snapshot(stored, [*fields])
+        before = changes.snapshot(stored, [*fields])
         for name, new in fields.items():
             setattr(stored, name, new)
         action = "update"
-    after = audit.snapshot(stored, [*fields])
+    after = changes.snapshot(stored, [*fields])
     if before != after:
         stored.updated_at = utcnow()
         session.add(stored)
         session.flush()
-        touch(session, review)
-        audit.record(
+        changes.record(
             session,
-            user_id=user_id,
-            review_id=review.id,
+            ctx,
+            write=Write.evidence,
             entity="indicator_value",
             entity_id=stored.id,
             action=action,
@@ -154,22 +154,29 @@ def set_value(
     return _row(indicator, stored)
 
 
-def delete_value(session: Session, *, review: Review, user_id: int, indicator_key: str) -> None:
+def delete_value(session: Session, *, ctx: WriteContext, indicator_key: str) -> None:
     """Remove the review's figure for one indicator."""
-    ensure_writable(review)
+    review = ctx.review
+    changes.check_accepts(review, Write.evidence)
     catalogue_indicator(review_framework(session, review), indicator_key)
     stored = stored_values(session, review).get(indicator_key)
     if stored is None:
         raise NotFound("there is no figure stored for this indicator")
-    before = audit.snapshot(stored)
+    before = changes.snapshot(stored)
     session.delete(stored)
-    touch(session, review)
-    audit.record(
+    changes.record(
         session,
-        user_id=user_id,
-        review_id=review.id,
+        ctx,
+        write=Write.evidence,
         entity="indicator_value",
         entity_id=stored.id,
         action="delete",
         before=before,
     )
+
+
+# What refers to a review's framework (its indicators), counted for the reviews package.
+references.register_content_counter(
+    "data profile figures",
+    lambda s, review: references.count(s, IndicatorValue, IndicatorValue.review_id == review.id),
+)

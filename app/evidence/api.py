@@ -97,9 +97,7 @@ def create_evidence(
     body: Annotated[EvidenceCreate, Body()],
     scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> EvidencePublic:
-    item, created = service.create_evidence(
-        session, review=scope.review, user=scope.user, data=body, evidence_id=body.id
-    )
+    item, created = service.create_evidence(session, ctx=scope, data=body, evidence_id=body.id)
     return _item_response(response, item, created, f"/api/v1/reviews/{scope.review.id}/evidence/{item.id}")
 
 
@@ -133,8 +131,7 @@ def put_evidence(
 ) -> EvidencePublic:
     item, created = service.put_evidence(
         session,
-        review=scope.review,
-        user=scope.user,
+        ctx=scope,
         evidence_id=evidence_id,
         data=body,
         reason=body.reason,
@@ -152,9 +149,7 @@ def delete_evidence(
     reason: Annotated[str, Query(max_length=2000, description="Why it was deleted.")] = "",
     scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> Response:
-    service.delete_evidence(
-        session, review=scope.review, user=scope.user, evidence_id=evidence_id, reason=reason
-    )
+    service.delete_evidence(session, ctx=scope, evidence_id=evidence_id, reason=reason)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -166,9 +161,7 @@ def restore_evidence(
     reason: Annotated[str, Query(max_length=2000, description="Why it was restored.")] = "",
     scope: ReviewScope = review_scope(Action.restore_evidence),
 ) -> EvidencePublic:
-    item = service.restore_evidence(
-        session, review=scope.review, user=scope.user, evidence_id=evidence_id, reason=reason
-    )
+    item = service.restore_evidence(session, ctx=scope, evidence_id=evidence_id, reason=reason)
     response.headers["ETag"] = item.etag
     return item
 

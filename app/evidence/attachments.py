@@ -18,20 +18,23 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from sqlmodel import Session, col, select
 
-from app.core import audit
 from app.core.config import get_settings
 from app.core.errors import Conflict, Invalid, NotFound, TooLarge
 from app.core.timeutil import utcnow
 from app.evidence import filetypes
 from app.evidence.models import Attachment, Evidence
+from app.evidence.service import writer_id
+from app.reviews import changes
+from app.reviews.access import WriteContext
+from app.reviews.changes import Write
 from app.reviews.models import Review
-from app.reviews.service import touch
 
+ENTITY = "attachment"
 _CHUNK = 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 FILE_FIELD = "file"
@@ -219,22 +222,23 @@ def _evidence(session: Session, review: Review, evidence_id: str, *, see_deleted
 def add_attachment(
     session: Session,
     *,
-    review: Review,
+    ctx: WriteContext,
     evidence_id: str,
-    user_id: int,
     filename: str,
     source: BinaryIO,
 ) -> Attachment:
     """Attach an uploaded file to an evidence item.
 
     The upload is copied within the size limit, checked by content against its name, then
-    stored under its SHA-256 (once, however many times it is attached). Audited; touches the
-    review. Raises TooLarge / Invalid naming `file`, NotFound for unknown evidence and
+    stored under its SHA-256 (once, however many times it is attached). Recorded as a change to
+    the review. Raises TooLarge / Invalid naming `file`, NotFound for unknown evidence and
     Conflict for deleted evidence.
     """
-    evidence = _evidence(session, review, evidence_id, see_deleted=True)
+    evidence = _evidence(session, ctx.review, evidence_id, see_deleted=True)
     if evidence.deleted_at is not None:
         raise Conflict("this evidence has been deleted: restore it before attaching files")
+    # Refuse a write the review no longer takes before the upload is read and kept.
+    changes.check_accepts(ctx.review, Write.evidence)
     incoming, file_type = receive_upload(filename, source)
     store().keep(incoming)
     attachment = Attachment(
@@ -243,21 +247,27 @@ def add_attachment(
         size=incoming.size,
         content_type=file_type.content_type,
         original_name=clean_filename(filename, fallback_extension=file_type.extension),
-        uploaded_by_id=user_id,
+        uploaded_by_id=writer_id(ctx),
     )
     session.add(attachment)
     session.flush()
-    audit.record(
-        session,
-        user_id=user_id,
-        review_id=review.id,
-        entity="attachment",
-        entity_id=attachment.id,
-        action="create",
-        after=audit.snapshot(attachment),
-    )
-    touch(session, review)
+    _record(session, ctx, attachment, action="create", before=None)
     return attachment
+
+
+def _record(
+    session: Session, ctx: WriteContext, attachment: Attachment, *, action: str, before: dict[str, Any] | None
+) -> None:
+    changes.record(
+        session,
+        ctx,
+        write=Write.evidence,
+        entity=ENTITY,
+        entity_id=attachment.id,
+        action=action,
+        before=before,
+        after=changes.snapshot(attachment),
+    )
 
 
 def list_attachments(
@@ -296,27 +306,17 @@ def get_attachment(
 
 
 def delete_attachment(
-    session: Session, *, review: Review, evidence_id: str, attachment_id: int, user_id: int
+    session: Session, *, ctx: WriteContext, evidence_id: str, attachment_id: int
 ) -> Attachment:
     """Soft-delete an attachment: it disappears from lists and downloads, the bytes stay on disk
     (other attachments may share them, and the audit trail can still account for it)."""
-    evidence = _evidence(session, review, evidence_id, see_deleted=False)
+    evidence = _evidence(session, ctx.review, evidence_id, see_deleted=False)
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or attachment.evidence_id != evidence.id or attachment.deleted_at is not None:
         raise NotFound("attachment not found")
-    before = audit.snapshot(attachment)
+    before = changes.snapshot(attachment)
     attachment.deleted_at = utcnow()
-    attachment.deleted_by_id = user_id
+    attachment.deleted_by_id = writer_id(ctx)
     session.add(attachment)
-    audit.record(
-        session,
-        user_id=user_id,
-        review_id=review.id,
-        entity="attachment",
-        entity_id=attachment.id,
-        action="delete",
-        before=before,
-        after=audit.snapshot(attachment),
-    )
-    touch(session, review)
+    _record(session, ctx, attachment, action="delete", before=before)
     return attachment

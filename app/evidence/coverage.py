@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 
 from sqlmodel import Session, col, func, select
 
-from app.evidence.models import POLARITIES, Evidence, EvidenceLine, EvidenceStage
+from app.evidence.models import Evidence, EvidenceLine, EvidenceStage
+from app.evidence.rules import POLARITIES
 from app.evidence.schemas import (
     CoveragePublic,
     CoverageSummary,
@@ -23,7 +24,7 @@ from app.evidence.schemas import (
     NamedKey,
 )
 from app.frameworks.schema import Framework
-from app.reviews import service as reviews
+from app.reviews import changes
 from app.reviews.models import Review
 from app.scoring import EvidenceSignal, LineCoverage, coverage
 
@@ -31,7 +32,7 @@ from app.scoring import EvidenceSignal, LineCoverage, coverage
 def _signals(session: Session, review: Review, framework: Framework) -> list[EvidenceSignal]:
     """One signal per link of a live item to a line of the framework (one query)."""
     rows = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types a select of up to four columns
             EvidenceLine.evidence_id,
             EvidenceLine.ref,
             Evidence.polarity,
@@ -98,7 +99,7 @@ def review_coverage(session: Session, review: Review) -> CoveragePublic:
 
     Three queries whatever the amount of evidence: the framework, the line links, the stages.
     """
-    framework = reviews.review_framework(session, review)
+    framework = changes.review_framework(session, review)
     signals = _signals(session, review, framework)
     stages = _stages(session, review)
     by_line = coverage(framework, signals)
@@ -161,7 +162,7 @@ def coverage_summary(session: Session, review: Review) -> CoverageSummary:
     there are, so the engine is given one signal per distinct line, polarity, category and
     source type rather than one per item: the same answer from a few hundred rows at most.
     """
-    framework = reviews.review_framework(session, review)
+    framework = changes.review_framework(session, review)
     live = (
         col(Evidence.id) == col(EvidenceLine.evidence_id),
         Evidence.review_id == review.id,

@@ -21,8 +21,8 @@ from app.core.models_base import aware
 from app.core.textrules import xml_safe
 from app.evidence.models import Evidence, EvidenceLine, EvidenceOrganisation, EvidenceStage
 from app.frameworks.schema import Framework
+from app.reviews.changes import review_framework
 from app.reviews.models import Organisation, Review
-from app.reviews.service import review_framework
 
 # (field, header, Excel column width). The field names are the import's field names.
 COLUMNS: tuple[tuple[str, str, int], ...] = (

@@ -51,9 +51,8 @@ def upload_attachment(
 ) -> AttachmentPublic:
     attachment = attachments.add_attachment(
         session,
-        review=scope.review,
+        ctx=scope,
         evidence_id=evidence_id,
-        user_id=scope.user.id or 0,
         filename=file.filename or "",
         source=file.file,
     )
@@ -123,10 +122,9 @@ def delete_attachment(
 ) -> Response:
     attachments.delete_attachment(
         session,
-        review=scope.review,
+        ctx=scope,
         evidence_id=evidence_id,
         attachment_id=attachment_id,
-        user_id=scope.user.id or 0,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -154,8 +152,7 @@ def import_evidence(
 ) -> ImportReport:
     return importing.import_evidence(
         session,
-        review=scope.review,
-        user=scope.user,
+        ctx=scope,
         filename=file.filename or "",
         source=file.file,
         mapping=importing.parse_mapping(mapping),
@@ -177,6 +174,8 @@ def export_csv(scope: ReviewScope = review_scope(Action.read_evidence)) -> Strea
     def chunks() -> Iterator[bytes]:
         with session_scope(read_only=True) as session:
             review = session.get(Review, review_id)
+            if review is None:
+                return  # deleted while the download started: an empty body, not a broken stream
             yield from exporting.csv_chunks(exporting.export_rows(session, review=review))
 
     name = exporting.export_filename(scope.review, "csv")

@@ -7,26 +7,31 @@ When the service refuses, the page is shown again with the error summary at the 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from app.accounts.permissions import Action
 from app.core.config import get_settings
 from app.core.deps import SessionDep
-from app.core.errors import DomainError, Invalid
+from app.core.errors import DomainError, Invalid, TooLarge
 from app.evidence import attachments, importing
 from app.evidence import service as evidence_service
 from app.evidence.files_schemas import ImportReport
 from app.evidence.filetypes import accept_attribute, accepted_summary
+from app.evidence.importing import FILE_FIELD, MAPPING_FIELD
+from app.evidence.models import Attachment
 from app.reviews.access import ReviewScope
 from app.reviews.deps import review_scope
-from app.web.templating import render
+from app.web.kit import FormErrors, attempt, page, read_form, see_other
 
 router = APIRouter(include_in_schema=False)
+
+T = TypeVar("T")
 
 # How many problems the import page lists; the count says how many more there are.
 PROBLEMS_SHOWN = 500
@@ -53,22 +58,15 @@ FIELD_HELP: dict[str, str] = {
 }
 
 
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] if message else message
-
-
-def _error_context(exc: DomainError, field_ids: dict[str, str]) -> dict[str, Any]:
-    """The error summary and the message beside the field, for a refusal naming `exc.field`."""
-    field_id = field_ids.get(exc.field or "", "")
-    message = _sentence(exc.message)
-    return {
-        "errors": [{"field": field_id, "message": message}],
-        "field_errors": {exc.field: message} if exc.field else {},
-    }
+def _attempt_upload(session: Session, errors: FormErrors, call: Callable[[], T]) -> tuple[T | None, int]:
+    """`attempt` for a form that sends a file: a file over the size limit goes back to the form
+    too. Returns the call's result, or None with the status the refused form answers."""
+    try:
+        result = attempt(session, errors, call)
+    except TooLarge as exc:  # attempt has already undone what the call began
+        errors.add_error(exc)
+        return None, exc.status_code
+    return result, 422
 
 
 def _upload(value: object) -> UploadFile | None:
@@ -104,33 +102,38 @@ async def attach_file(
     evidence_id: str,
     scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> Response:
-    form = await request.form()
-    upload = _upload(form.get("file"))
+    form = await read_form(request)
+    upload = _upload(form.get(FILE_FIELD))
     evidence_id_canonical = attachments.canonical_evidence_id(evidence_id)
-    try:
+
+    def attach() -> Attachment:
         if upload is None:
-            raise Invalid("choose a file to attach", field="file")
-        attachments.add_attachment(
+            raise Invalid("choose a file to attach", field=FILE_FIELD)
+        return attachments.add_attachment(
             session,
-            review=scope.review,
+            ctx=scope,
             evidence_id=evidence_id_canonical,
-            user_id=scope.user.id or 0,
             filename=upload.filename or "",
             source=upload.file,
         )
-    except DomainError as exc:
-        if exc.status_code not in (413, 422):
-            raise
-        session.rollback()
-        return _upload_failed(request, session, scope, evidence_id_canonical, exc)
-    return _see_other(_detail_url(scope.review.id or 0, evidence_id_canonical) + "?attached=1#attachments")
+
+    errors = FormErrors(fields=(FILE_FIELD,))
+    attached, status_code = _attempt_upload(session, errors, attach)
+    if attached is None:
+        return _upload_failed(request, session, scope, evidence_id_canonical, errors, status_code)
+    return see_other(_detail_url(scope.review.id or 0, evidence_id_canonical) + "?attached=1#attachments")
 
 
 def _upload_failed(
-    request: Request, session: Session, scope: ReviewScope, evidence_id: str, exc: DomainError
+    request: Request,
+    session: Session,
+    scope: ReviewScope,
+    evidence_id: str,
+    errors: FormErrors,
+    status_code: int,
 ) -> Response:
     item = evidence_service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
-    return render(
+    return page(
         request,
         "evidence_files/upload_failed.html",
         {
@@ -140,9 +143,9 @@ def _upload_failed(
             "active": "evidence",
             "evidence": item,
             "attachment_upload": attachment_upload_context(scope.review.id or 0, item.id),
-            **_error_context(exc, {"file": "file"}),
         },
-        status_code=exc.status_code,
+        errors=errors,
+        status_code=status_code,
     )
 
 
@@ -158,7 +161,7 @@ def confirm_remove_file(
         session, review=scope.review, evidence_id=evidence_id, attachment_id=attachment_id
     )
     item = evidence_service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
-    return render(
+    return page(
         request,
         "evidence_files/confirm_remove.html",
         {
@@ -181,13 +184,9 @@ def remove_file(
     scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> Response:
     removed = attachments.delete_attachment(
-        session,
-        review=scope.review,
-        evidence_id=evidence_id,
-        attachment_id=attachment_id,
-        user_id=scope.user.id or 0,
+        session, ctx=scope, evidence_id=evidence_id, attachment_id=attachment_id
     )
-    return _see_other(_detail_url(scope.review.id or 0, removed.evidence_id) + "?file_removed=1#attachments")
+    return see_other(_detail_url(scope.review.id or 0, removed.evidence_id) + "?file_removed=1#attachments")
 
 
 # Import ------------------------------------------------------------------------------------------
@@ -217,6 +216,11 @@ def _field_rows(session: Session, scope: ReviewScope) -> list[dict[str, Any]]:
     ]
 
 
+# Where the import page's error summary links: the file, the mapping, the list of row problems.
+IMPORT_PROBLEMS = "import-problems"
+IMPORT_FIELDS = (FILE_FIELD, MAPPING_FIELD, IMPORT_PROBLEMS)
+
+
 def _import_page(
     request: Request,
     session: Session,
@@ -227,21 +231,19 @@ def _import_page(
     mapping: dict[str, str] | None = None,
     staged: dict[str, str] | None = None,
     done: dict[str, int] | None = None,
-    error: DomainError | None = None,
-    status_code: int = 200,
+    errors: FormErrors | None = None,
+    status_code: int | None = None,
 ) -> Response:
-    context: dict[str, Any] = {"errors": [], "field_errors": {}}
-    if error is not None:
-        context = _error_context(error, {"file": "file", "mapping": "mapping"})
-    elif report is not None and report.problems:
+    errors = errors or FormErrors(fields=IMPORT_FIELDS)
+    if report is not None and report.problems:
         bad_rows = len({p.row for p in report.problems})
-        message = (
+        errors.add(
+            IMPORT_PROBLEMS,
             f"{bad_rows} {'row has' if bad_rows == 1 else 'rows have'} problems. Nothing has been imported: "
-            "fix them in your spreadsheet and check the file again."
+            "fix them in your spreadsheet and check the file again.",
         )
-        context = {"errors": [{"field": "import-problems", "message": message}], "field_errors": {}}
     limit = get_settings().max_attachment_bytes
-    return render(
+    return page(
         request,
         "evidence_files/import.html",
         {
@@ -261,9 +263,10 @@ def _import_page(
             "max_bytes": limit,
             "max_size": attachments.describe_size(limit),
             "accept": accept_attribute(importing.ACCEPTED_EXTENSIONS),
-            **context,
         },
-        status_code=status_code,
+        errors=errors,
+        # A dry run that found problems is a successful check: the page answers 200.
+        status_code=status_code if status_code is not None else 200,
     )
 
 
@@ -310,56 +313,64 @@ async def import_file(
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     dry_run = form.get("action") != "import"
     mapping, _ = _mapping_from_form(form)
-    upload = _upload(form.get("file"))
+    upload = _upload(form.get(FILE_FIELD))
     review_id = scope.review.id or 0
     staged: dict[str, str] | None = None
-    try:
+    rejected: list[importing.ImportRejected] = []
+
+    def run() -> ImportReport:
+        nonlocal staged
         if upload is not None:
             filename = attachments.clean_filename(upload.filename or "")
             incoming, file_type = attachments.receive_upload(
-                filename, upload.file, accept=importing.ACCEPTED_EXTENSIONS, field=importing.FILE_FIELD
+                filename, upload.file, accept=importing.ACCEPTED_EXTENSIONS, field=FILE_FIELD
             )
             try:
                 token = importing.stage_file(review_id, incoming, file_type)
             finally:
                 incoming.discard()
-            incoming, file_type = importing.staged_file(review_id, token)
         else:
             token = str(form.get("staged") or "")
             filename = attachments.clean_filename(str(form.get("staged_name") or ""))
             if not token:
-                raise Invalid("choose the spreadsheet file to import", field=importing.FILE_FIELD)
-            incoming, file_type = importing.staged_file(review_id, token)
+                raise Invalid("choose the spreadsheet file to import", field=FILE_FIELD)
+        incoming, file_type = importing.staged_file(review_id, token)
         staged = {"token": token, "name": filename}
-        report = importing.import_file(
-            session,
-            review=scope.review,
-            user=scope.user,
-            filename=filename,
-            incoming=incoming,
-            file_type=file_type,
-            mapping=mapping,
-            dry_run=dry_run,
-        )
-    except importing.ImportRejected as exc:
-        session.rollback()
+        try:
+            report = importing.import_file(
+                session,
+                ctx=scope,
+                filename=filename,
+                incoming=incoming,
+                file_type=file_type,
+                mapping=mapping,
+                dry_run=dry_run,
+            )
+        except importing.ImportRejected as exc:
+            rejected.append(exc)  # the page lists its rows' problems rather than each in the summary
+            raise
+        if not dry_run:
+            incoming.discard()  # imported: the kept copy has done its job
+        return report
+
+    errors = FormErrors(fields=IMPORT_FIELDS)
+    report, status_code = _attempt_upload(session, errors, run)
+    if rejected:
+        found = rejected[0].report
         return _import_page(
             request,
             session,
             scope,
-            report=exc.report,
-            columns=exc.report.columns,
-            mapping=exc.report.mapping,
+            report=found,
+            columns=found.columns,
+            mapping=found.mapping,
             staged=staged,
             status_code=422,
         )
-    except DomainError as exc:
-        if exc.status_code not in (413, 422):
-            raise
-        session.rollback()
+    if report is None:
         columns = _columns_of(review_id, staged)
         return _import_page(
             request,
@@ -368,8 +379,8 @@ async def import_file(
             columns=columns,
             mapping=importing.suggest_mapping(columns, mapping) if columns else mapping,
             staged=staged,
-            error=exc,
-            status_code=exc.status_code,
+            errors=errors,
+            status_code=status_code,
         )
     if dry_run:
         return _import_page(
@@ -381,8 +392,7 @@ async def import_file(
             mapping=report.mapping,
             staged=staged,
         )
-    incoming.discard()  # imported: the kept copy has done its job
-    return _see_other(
+    return see_other(
         f"/reviews/{review_id}/evidence/import?imported={report.created}"
         f"&updated={report.updated}&unchanged={report.unchanged + report.duplicates}"
     )

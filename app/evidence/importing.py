@@ -2,13 +2,14 @@
 
 A review team often starts with a spreadsheet kept during earlier visits. This module reads
 the file, maps its columns to our fields, turns each row into the same input the API takes,
-and checks it with the evidence service's own rules (`evidence.service.check_evidence`): the
-rules live there, in one place. What this module adds is only what a spreadsheet needs:
+and checks it with the evidence rules (`evidence.rules.check_evidence`): the rules live
+there, in one place. What this module adds is only what a spreadsheet needs:
 reading cells, splitting several values in one cell, dates written the British way, and
 names where the API takes keys or ids (a category's name, an organisation's name).
 
 A dry run reports every bad row and stores nothing. A real run checks every row first and
-stores all of them or none: any problem is a 422 carrying the same report.
+stores all of them or none: any problem is a 422 carrying the same report. A real import is
+recorded as one change to the review (entity "evidence", action "import", the ids it stored).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from typing import Any, BinaryIO
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.core import audit
 from app.core.errors import DomainError, Invalid, InvalidMany
 from app.core.textrules import text_problem
 from app.core.zipsafe import ArchiveRefused, check_zip
@@ -39,7 +39,11 @@ from app.evidence.exporting import unguard_cell
 from app.evidence.files_schemas import ImportProblem, ImportReport
 from app.evidence.filetypes import FileType
 from app.evidence.models import Evidence
+from app.evidence.rules import EvidenceContent, EvidenceRules, check_evidence, evidence_problems
 from app.evidence.schemas import EvidenceBase
+from app.reviews import changes
+from app.reviews.access import WriteContext
+from app.reviews.changes import Write
 from app.reviews.models import Review
 
 MAX_ROWS = 5_000
@@ -390,7 +394,7 @@ class _Names:
     person_names: dict[int, str]
 
     @classmethod
-    def load(cls, session: Session, rules: evidence_service.EvidenceRules) -> _Names:
+    def load(cls, session: Session, rules: EvidenceRules) -> _Names:
         fw = rules.framework
 
         def keyed(items: Iterable[Any]) -> dict[str, str]:
@@ -432,7 +436,7 @@ class _Row:
     evidence_id: str = ""
     problems: list[tuple[str, str]] = field(default_factory=list)  # (field, message)
     data: EvidenceBase | None = None
-    content: evidence_service.EvidenceContent | None = None
+    content: EvidenceContent | None = None
     outcome: str = ""  # created | updated | unchanged | duplicate
 
 
@@ -541,9 +545,7 @@ def _existing(session: Session, ids: list[str]) -> dict[str, Evidence]:
     return found
 
 
-def _check(
-    row: _Row, review: Review, rules: evidence_service.EvidenceRules, actor_id: int, existing: Evidence | None
-) -> None:
+def _check(row: _Row, review: Review, rules: EvidenceRules, actor_id: int, existing: Evidence | None) -> None:
     """Run the service's rules on the row and decide what storing it would do."""
     if existing is not None and existing.review_id != review.id:
         # As the API: never say where the id is used.
@@ -557,7 +559,7 @@ def _check(
     assert row.data is not None
     found: list[tuple[str, str]] = []
     try:
-        row.content = evidence_service.check_evidence(rules, row.data, actor_id=actor_id, existing=existing)
+        row.content = check_evidence(rules, row.data, actor_id=actor_id, existing=existing)
     except InvalidMany as exc:
         found = [(str(e.get("field", "")), str(e.get("message", ""))) for e in exc.errors]
     except Invalid as exc:
@@ -594,8 +596,7 @@ class ImportRejected(InvalidMany):
 def import_evidence(
     session: Session,
     *,
-    review: Review,
-    user: User,
+    ctx: WriteContext,
     filename: str,
     source: BinaryIO,
     mapping: Mapping[str, str] | None = None,
@@ -605,15 +606,14 @@ def import_evidence(
 
     Every row is checked before anything is stored. A dry run returns the report with every
     problem; a real run with any problem raises ImportRejected (422, nothing stored),
-    otherwise stores every new or changed row through `put_evidence` (audited per item) and
-    records the import itself in the audit trail.
+    otherwise stores every new or changed row through `put_evidence` and records the import as
+    one change to the review.
     """
     incoming, file_type = receive_upload(filename, source, accept=ACCEPTED_EXTENSIONS, field=FILE_FIELD)
     try:
         return import_file(
             session,
-            review=review,
-            user=user,
+            ctx=ctx,
             filename=filename,
             incoming=incoming,
             file_type=file_type,
@@ -627,8 +627,7 @@ def import_evidence(
 def import_file(
     session: Session,
     *,
-    review: Review,
-    user: User,
+    ctx: WriteContext,
     filename: str,
     incoming: IncomingFile,
     file_type: FileType,
@@ -637,10 +636,11 @@ def import_file(
 ) -> ImportReport:
     """`import_evidence` for a file already received and checked (the web page keeps a checked
     file so the import needs no second upload)."""
+    review, actor_id = ctx.review, evidence_service.writer_id(ctx)
     table = read_table(incoming.path, file_type)
     columns = resolve_mapping(table.headers, mapping or {})
     rules = evidence_service.evidence_rules(session, review)
-    _require_columns(rules, columns, table.headers, user)
+    _require_columns(rules, columns, table.headers, actor_id)
     names = _Names.load(session, rules)
 
     rows: list[_Row] = []
@@ -665,7 +665,7 @@ def import_file(
                 row.problems.append(("id", f"row {earlier.number} has the same id with different content"))
             continue
         first_with_id[row.evidence_id] = row
-        _check(row, review, rules, user.id or 0, stored)
+        _check(row, review, rules, actor_id, stored)
 
     report = _report(filename, dry_run, table.headers, columns, rows)
     if dry_run:
@@ -673,34 +673,17 @@ def import_file(
     if report.problems:
         raise ImportRejected(report)
     reason = f"imported from {filename}"[:2000]
-    for row in rows:
-        if row.outcome not in ("created", "updated"):
-            continue
-        assert row.data is not None
-        try:
-            evidence_service.put_evidence(
-                session,
-                review=review,
-                user=user,
-                evidence_id=row.evidence_id,
-                data=row.data,
-                reason=reason,
-                rules=rules,
-            )
-        except DomainError as exc:
-            # Something changed between the check and the write (another writer): report the
-            # row; raising rolls back every row already written in this unit of work.
-            row.problems.append((exc.field or "", exc.message))
-            raise ImportRejected(_report(filename, dry_run, table.headers, columns, rows)) from exc
-    report.imported = True
-    audit.record(
+    with changes.batch(
         session,
-        user_id=user.id,
-        review_id=review.id,
-        entity="evidence_import",
-        entity_id=incoming.sha256,
+        ctx,
+        write=Write.evidence,
+        entity="evidence",
         action="import",
-        after={
+        reason=reason,
+        entity_id=incoming.sha256,
+        record_unchanged=True,
+    ) as into:
+        into.details = {
             "file_name": filename,
             "sha256": incoming.sha256,
             "rows": report.rows,
@@ -708,22 +691,41 @@ def import_file(
             "updated": report.updated,
             "unchanged": report.unchanged,
             "duplicates": report.duplicates,
-        },
-    )
+        }
+        for row in rows:
+            if row.outcome not in ("created", "updated"):
+                continue
+            assert row.data is not None
+            try:
+                evidence_service.put_evidence(
+                    session,
+                    ctx=ctx,
+                    evidence_id=row.evidence_id,
+                    data=row.data,
+                    reason=reason,
+                    rules=rules,
+                    into=into,
+                )
+            except DomainError as exc:
+                # Something changed between the check and the write (another writer): report the
+                # row; raising rolls back every row already written in this unit of work.
+                row.problems.append((exc.field or "", exc.message))
+                raise ImportRejected(_report(filename, dry_run, table.headers, columns, rows)) from exc
+    report.imported = True
     return report
 
 
-def required_fields(rules: evidence_service.EvidenceRules, *, actor_id: int) -> set[str]:
+def required_fields(rules: EvidenceRules, *, actor_id: int) -> set[str]:
     """Fields every row must fill. Which those are is the service's rule: ask it about an empty item."""
     empty = EvidenceBase(title="", source_type="", category="", lines=[], polarity="")
-    return {p["field"] for p in evidence_service.evidence_problems(rules, empty, actor_id=actor_id)}
+    return {p["field"] for p in evidence_problems(rules, empty, actor_id=actor_id)}
 
 
 def _require_columns(
-    rules: evidence_service.EvidenceRules, columns: dict[str, int], headers: list[str], user: User
+    rules: EvidenceRules, columns: dict[str, int], headers: list[str], actor_id: int
 ) -> None:
     """Refuse a mapping that leaves out a field every row must have, once, rather than on every row."""
-    required = required_fields(rules, actor_id=user.id or 0)
+    required = required_fields(rules, actor_id=actor_id)
     missing = [name for name in FIELDS if name in required and name not in columns]
     if missing:
         listed = ", ".join(f"{FIELD_LABELS[m].lower()} ({m})" for m in missing)

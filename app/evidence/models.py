@@ -7,8 +7,6 @@ from sqlmodel import Field, SQLModel
 
 from app.core.models_base import created_at_field, datetime_field, json_field, uid_field
 
-POLARITIES = ("strength", "concern", "context")
-
 
 class Evidence(SQLModel, table=True):
     """One item of evidence; the id is chosen by the client so retries are idempotent."""
@@ -67,6 +65,9 @@ class EvidenceVersion(SQLModel, table=True):
     evidence_id: str = Field(foreign_key="evidence.id", index=True, max_length=36)
     version: int
     snapshot: dict[str, Any] = json_field(dict)
+    # The free text of that version (narrative, quote: see `rules.PERSONAL_FIELDS`), apart from
+    # the rest so that retention can empty it in one place.
+    personal: dict[str, Any] = json_field(dict)
     reason: str = ""
     changed_by_id: int = Field(foreign_key="user.id")
     changed_at: datetime = created_at_field()

@@ -1,7 +1,7 @@
 """Request and response shapes for evidence, its history and coverage.
 
 Input models only parse types; the rules that depend on the review (the framework's
-keys, the review's partners and team) live in `app.evidence.service`, so the API, the
+keys, the review's partners and team) live in `app.evidence.rules`, so the API, the
 web form and the bulk import all give the same answers.
 """
 

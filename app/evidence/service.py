@@ -4,41 +4,52 @@ restore, and listing with filters.
 Review teams enter evidence on tablets over poor Wi-Fi, so every write can arrive twice: the
 client picks the id (a UUID) and a repeat of a stored write changes nothing. The rules that
 check an item against its review (framework keys, partners, team) are in one place,
-`EvidenceRules`, used by the API, the web form and the bulk import alike.
+`app.evidence.rules`, used by the API, the web form and the bulk import alike; this module
+loads them for a review (`evidence_rules`).
+
+Every write takes the write context (`ctx`) and is recorded through `app.reviews.changes`,
+which checks the review still takes evidence, audits it and moves the review's revision.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import String, cast, delete, or_
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from app.accounts.models import User
 from app.accounts.permissions import Action, Role, allows
-from app.core import audit
-from app.core.errors import Conflict, Invalid, InvalidMany, NotFound
+from app.core.db import insert_or_twin
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.models_base import aware
 from app.core.text import render_markdown
 from app.core.timeutil import utcnow
 from app.evidence.coverage import coverage_summary, review_coverage
 from app.evidence.models import (
-    POLARITIES,
     Attachment,
     Evidence,
     EvidenceLine,
     EvidenceOrganisation,
     EvidenceStage,
     EvidenceVersion,
+)
+from app.evidence.rules import (
+    PERSONAL_FIELDS,
+    POLARITIES,
+    EvidenceContent,
+    EvidenceRules,
+    Partner,
+    check_evidence,
+    framework_order,
+    split_personal,
 )
 from app.evidence.schemas import (
     AttachmentRef,
@@ -54,38 +65,30 @@ from app.evidence.schemas import (
     PersonRef,
 )
 from app.frameworks.schema import Framework
-from app.reviews import service as reviews
+from app.reviews import changes, overview, references
+from app.reviews.access import WriteContext
+from app.reviews.changes import Write
 from app.reviews.models import Membership, Organisation, Review
 
 __all__ = [
-    "EvidenceContent",
-    "EvidenceRules",
     "canonical_id",
-    "check_evidence",
     "coverage_summary",
     "create_evidence",
     "delete_evidence",
-    "evidence_problems",
+    "evidence_history",
     "evidence_rules",
     "get_evidence",
     "list_evidence",
-    "evidence_history",
+    "live_evidence",
     "put_evidence",
     "restore_evidence",
     "review_coverage",
 ]
-
-TITLE_MAX = 300
-NARRATIVE_MAX = 50_000
-QUOTE_MAX = 5_000
-TAG_MAX = 50
-TAGS_MAX = 30
 PER_PAGE_MAX = 200
 ENTITY = "evidence"
 
-# The latest calendar date anywhere (UTC+14): a team member entering today's date late in the
-# evening, in any time zone, is not refused as "in the future".
-_AHEAD_OF_UTC = dt.timedelta(hours=14)
+# Audit rows keep an item's free text apart, so retention can remove it and leave who did what.
+changes.register_personal_fields(ENTITY, *PERSONAL_FIELDS)
 
 T = TypeVar("T")
 
@@ -135,6 +138,14 @@ def live_evidence(
     return [found[i] for i in wanted]
 
 
+def writer_id(ctx: WriteContext) -> int:
+    """The account making a change to evidence: only a signed-in person writes evidence (the
+    collector, the history and the stale-write message all name them)."""
+    if ctx.user_id is None:
+        raise Forbidden("evidence is changed by a member of the review team who is signed in")
+    return ctx.user_id
+
+
 def new_id() -> str:
     """A fresh id for an item the server is asked to name (a form, or a POST without an id)."""
     return str(uuid.uuid4())
@@ -143,76 +154,15 @@ def new_id() -> str:
 # Content and its rules ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EvidenceContent:
-    """An item's content after normalising: what is hashed, kept in history and audited."""
-
-    title: str
-    narrative: str
-    source_type: str
-    category: str
-    polarity: str
-    collected_on: dt.date
-    collected_by: int
-    quote: str
-    tags: tuple[str, ...]
-    lines: tuple[str, ...]  # framework order
-    stages: tuple[str, ...]  # framework order
-    organisations: tuple[int, ...]  # ascending ids
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "narrative": self.narrative,
-            "source_type": self.source_type,
-            "category": self.category,
-            "polarity": self.polarity,
-            "collected_on": self.collected_on.isoformat(),
-            "collected_by": self.collected_by,
-            "quote": self.quote,
-            "tags": list(self.tags),
-            "lines": list(self.lines),
-            "stages": list(self.stages),
-            "organisations": list(self.organisations),
-        }
-
-    def digest(self) -> str:
-        """SHA-256 of the canonical JSON: equal content, equal digest, whatever order it came in."""
-        canonical = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def collector_roles() -> list[str]:
     """Roles whose holders can be named as having collected evidence: the review team, i.e.
     everyone the permission table lets read evidence before publication."""
     return [role.value for role in Role if allows(role, Action.read_evidence, published=False)]
 
 
-@dataclass(frozen=True)
-class EvidenceRules:
-    """What an item is checked against for one review, loaded once (reuse it for many items)."""
-
-    review_id: int
-    framework: Framework
-    partners: dict[int, Organisation]
-    team: dict[int, str]  # user id -> name of the members who may be named as collector
-
-    def line_keys(self) -> list[str]:
-        return self.framework.refs()
-
-    def stage_keys(self) -> list[str]:
-        return [stage.key for stage in self.framework.pathway_stages]
-
-    def category_keys(self) -> list[str]:
-        return [category.key for category in self.framework.evidence_categories]
-
-    def source_type_keys(self) -> list[str]:
-        return [source.key for source in self.framework.source_types]
-
-
 def evidence_rules(session: Session, review: Review) -> EvidenceRules:
     """Load the rules for one review: its framework, partner organisations and team (3 queries)."""
-    framework = reviews.review_framework(session, review)
+    framework = changes.review_framework(session, review)
     partners = {
         org.id: org
         for org in session.exec(select(Organisation).where(Organisation.review_id == review.id))
@@ -225,196 +175,40 @@ def evidence_rules(session: Session, review: Review) -> EvidenceRules:
             .join(Membership, col(Membership.user_id) == col(User.id))
             .where(Membership.review_id == review.id, col(Membership.role).in_(collector_roles()))
         )
+        if user_id is not None
     }
     return EvidenceRules(review.id or 0, framework, partners, team)
 
 
-def latest_date() -> dt.date:
-    """The latest date that is not yet in the future somewhere."""
-    return (utcnow() + _AHEAD_OF_UTC).date()
-
-
-def _text(value: str) -> str:
-    # Forms send CRLF and tablets add trailing spaces; neither should count as a change.
-    lines = (value or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip("\n")
-
-
-def _one_line(value: str) -> str:
-    return " ".join((value or "").split())
-
-
-def _in_order(values: Iterable[T], order: Sequence[T]) -> tuple[T, ...]:
-    wanted = set(values)
-    return tuple(item for item in order if item in wanted)
-
-
-def _choice(
-    problems: list[dict[str, str]], field: str, raw: str, allowed: list[str], noun: str, ask: str
-) -> str:
-    value = raw.strip().lower()
-    if not value:
-        problems.append({"field": field, "message": ask})
-    elif value not in allowed:
-        message = f"'{raw.strip()}' is not {noun} of this framework; use one of: {', '.join(allowed)}"
-        problems.append({"field": field, "message": message})
-    return value
-
-
-def _are(items: list[str]) -> str:
-    return "is" if len(items) == 1 else "are"
-
-
-def _normalise(
-    rules: EvidenceRules, data: EvidenceBase, *, actor_id: int, existing: Evidence | None
-) -> tuple[EvidenceContent | None, list[dict[str, str]]]:
-    problems: list[dict[str, str]] = []
-
-    def bad(field: str, message: str) -> None:
-        problems.append({"field": field, "message": message})
-
-    title = _one_line(data.title)
-    if not title:
-        bad("title", "enter a title")
-    elif len(title) > TITLE_MAX:
-        bad("title", f"the title must be {TITLE_MAX} characters or fewer (it has {len(title)})")
-    narrative = _text(data.narrative)
-    if len(narrative) > NARRATIVE_MAX:
-        bad(
-            "narrative",
-            f"the notes must be {NARRATIVE_MAX:,} characters or fewer (they have {len(narrative):,})",
-        )
-    quote = _text(data.quote)
-    if len(quote) > QUOTE_MAX:
-        bad("quote", f"the quote must be {QUOTE_MAX:,} characters or fewer (it has {len(quote):,})")
-
-    source_type = _choice(
-        problems,
-        "source_type",
-        data.source_type,
-        rules.source_type_keys(),
-        "a source type",
-        "choose the type of source",
-    )
-    category = _choice(
-        problems,
-        "category",
-        data.category,
-        rules.category_keys(),
-        "an evidence category",
-        "choose the evidence category",
-    )
-    polarity = data.polarity.strip().lower()
-    if polarity not in POLARITIES:
-        bad(
-            "polarity",
-            "choose whether this is a strength, a concern or context"
-            if not polarity
-            else f"'{data.polarity.strip()}' is not a polarity; use one of: {', '.join(POLARITIES)}",
-        )
-
-    refs = [ref.strip().upper() for ref in data.lines if ref.strip()]
-    known_refs = set(rules.line_keys())
-    unknown_refs = sorted({ref for ref in refs if ref not in known_refs})
-    fw = rules.framework
-    if not refs:
-        bad("lines", "choose at least one line of enquiry")
-    elif unknown_refs:
-        bad(
-            "lines",
-            f"{', '.join(unknown_refs)} {_are(unknown_refs)} not a line of enquiry of the framework "
-            f"this review uses ({fw.title}, version {fw.version})",
-        )
-
-    stages = [stage.strip().lower() for stage in data.stages if stage.strip()]
-    unknown_stages = sorted({stage for stage in stages if stage not in rules.stage_keys()})
-    if unknown_stages:
-        bad(
-            "stages",
-            f"{', '.join(unknown_stages)} {_are(unknown_stages)} not a pathway stage of this framework; "
-            f"use any of: {', '.join(rules.stage_keys())}",
-        )
-
-    unknown_orgs = sorted({org for org in data.organisations if org not in rules.partners})
-    if unknown_orgs:
-        bad(
-            "organisations",
-            f"organisation {', '.join(str(o) for o in unknown_orgs)} {_are([str(o) for o in unknown_orgs])} "
-            "not a partner in this review",
-        )
-
-    collected_on = data.collected_on or (existing.collected_on if existing else utcnow().date())
-    if collected_on > latest_date():
-        bad("collected_on", "the date collected cannot be in the future")
-
-    collected_by = data.collected_by or (existing.collected_by_id if existing else actor_id)
-    # The caller (an administrator may have no role) and a collector already stored (who may
-    # since have left the team) stay valid, so editing an old item never fails on a field
-    # nobody touched.
-    if (
-        collected_by not in rules.team
-        and collected_by != actor_id
-        and (existing is None or collected_by != existing.collected_by_id)
-    ):
-        bad("collected_by", f"user {collected_by} is not a member of this review's team")
-
-    tags = sorted({_one_line(tag).lower() for tag in data.tags if _one_line(tag)})
-    long_tags = [tag for tag in tags if len(tag) > TAG_MAX]
-    if long_tags:
-        bad("tags", f"each tag must be {TAG_MAX} characters or fewer ('{long_tags[0][:TAG_MAX]}…' is longer)")
-    elif len(tags) > TAGS_MAX:
-        bad("tags", f"use {TAGS_MAX} tags or fewer (there are {len(tags)})")
-
-    if problems:
-        return None, problems
-    content = EvidenceContent(
-        title=title,
-        narrative=narrative,
-        source_type=source_type,
-        category=category,
-        polarity=polarity,
-        collected_on=collected_on,
-        collected_by=collected_by,
-        quote=quote,
-        tags=tuple(tags),
-        lines=_in_order(refs, rules.line_keys()),
-        stages=_in_order(stages, rules.stage_keys()),
-        organisations=tuple(sorted(set(data.organisations))),
-    )
-    return content, []
-
-
-def evidence_problems(
-    rules: EvidenceRules, data: EvidenceBase, *, actor_id: int, existing: Evidence | None = None
-) -> list[dict[str, str]]:
-    """Every problem with an item, as [{"field", "message"}] (empty when it is valid)."""
-    return _normalise(rules, data, actor_id=actor_id, existing=existing)[1]
-
-
-def check_evidence(
-    rules: EvidenceRules, data: EvidenceBase, *, actor_id: int, existing: Evidence | None = None
-) -> EvidenceContent:
-    """The normalised content of a valid item; raises Invalid (one problem) or InvalidMany.
-
-    Defaults: the date collected is today for a new item and the stored date when replacing;
-    the collector is the caller for a new item and the stored collector when replacing.
-    """
-    content, problems = _normalise(rules, data, actor_id=actor_id, existing=existing)
-    if problems:
-        raise invalid(problems)
-    assert content is not None
-    return content
-
-
-def invalid(problems: list[dict[str, str]]) -> Invalid:
-    """One error for a list of field problems; the detail names every field."""
-    if len(problems) == 1:
-        return Invalid(problems[0]["message"], field=problems[0]["field"])
-    detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-    return InvalidMany(detail, errors=list(problems))  # type: ignore[arg-type]
-
-
 # Writes -----------------------------------------------------------------------------------------
+
+
+def _record(
+    session: Session,
+    ctx: WriteContext,
+    into: changes.Batch | None,
+    *,
+    entity_id: str,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> None:
+    """Record one change to an item, or add it to a bulk change (an import) recorded as one."""
+    if into is not None:
+        into.add(entity_id)
+        return
+    changes.record(
+        session,
+        ctx,
+        write=Write.evidence,
+        entity=ENTITY,
+        entity_id=entity_id,
+        action=action,
+        before=before,
+        after=after,
+        reason=reason,
+    )
 
 
 def _stored_content(session: Session, rules: EvidenceRules, row: Evidence) -> EvidenceContent:
@@ -433,9 +227,8 @@ def _stored_content(session: Session, rules: EvidenceRules, row: Evidence) -> Ev
         collected_by=row.collected_by_id,
         quote=row.quote,
         tags=tuple(row.tags),
-        # Anything the framework no longer lists still belongs in the history, after the rest.
-        lines=_in_order(refs, rules.line_keys()) + tuple(sorted(set(refs) - set(rules.line_keys()))),
-        stages=_in_order(stages, rules.stage_keys()) + tuple(sorted(set(stages) - set(rules.stage_keys()))),
+        lines=framework_order(refs, rules.line_keys()),
+        stages=framework_order(stages, rules.stage_keys()),
         organisations=tuple(sorted(orgs)),
     )
 
@@ -477,7 +270,12 @@ def _write_links(
 
 
 def _insert(
-    session: Session, *, review: Review, user: User, evidence_id: str, content: EvidenceContent
+    session: Session,
+    *,
+    ctx: WriteContext,
+    evidence_id: str,
+    content: EvidenceContent,
+    into: changes.Batch | None = None,
 ) -> Evidence | None:
     """Insert a new item, or return None when another request stored this id first.
 
@@ -488,7 +286,7 @@ def _insert(
     now = utcnow()
     row = Evidence(
         id=evidence_id,
-        review_id=review.id,
+        review_id=ctx.review.id or 0,
         collected_by_id=content.collected_by,
         collected_on=content.collected_on,
         title=content.title,
@@ -498,28 +296,18 @@ def _insert(
         content_hash="",
         created_at=now,
         updated_at=now,
-        updated_by_id=user.id,
+        updated_by_id=writer_id(ctx),
     )
     _apply(row, content)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        if session.get(Evidence, evidence_id, populate_existing=True) is None:
-            raise  # not the race: some other constraint failed
+    _, created = insert_or_twin(
+        session, row, lambda: session.get(Evidence, evidence_id, populate_existing=True)
+    )
+    if not created:
         return None
     _write_links(session, evidence_id, None, content)
-    audit.record(
-        session,
-        user_id=user.id,
-        review_id=review.id,
-        entity=ENTITY,
-        entity_id=evidence_id,
-        action="create",
-        after={**content.as_dict(), "version": 1},
+    _record(
+        session, ctx, into, entity_id=evidence_id, action="create", after={**content.as_dict(), "version": 1}
     )
-    reviews.touch(session, review)
     session.flush()
     return row
 
@@ -557,83 +345,111 @@ def _stale(session: Session, row: Evidence, sent: int) -> Conflict:
     )
 
 
+def _keep_version(
+    session: Session, ctx: WriteContext, row: Evidence, before: EvidenceContent, reason: str
+) -> None:
+    """Keep the version being replaced, its free text apart so retention can empty it alone."""
+    rest, personal = split_personal(before.as_dict())
+    session.add(
+        EvidenceVersion(
+            evidence_id=row.id,
+            version=row.version,
+            snapshot=rest,
+            personal=personal,
+            reason=reason,
+            changed_by_id=writer_id(ctx),
+            changed_at=utcnow(),
+        )
+    )
+
+
 def _replace(
     session: Session,
     *,
-    review: Review,
-    user: User,
+    ctx: WriteContext,
     row: Evidence,
     data: EvidenceBase,
     rules: EvidenceRules,
     reason: str,
     if_match: int | None,
+    into: changes.Batch | None = None,
 ) -> EvidencePublic:
     if row.deleted_at is not None:
         raise Conflict("this evidence has been deleted; the review lead can restore it before it is changed")
-    content = check_evidence(rules, data, actor_id=user.id or 0, existing=row)
+    content = check_evidence(rules, data, actor_id=writer_id(ctx), existing=row)
     digest = content.digest()
     if digest == row.content_hash:
         # A repeat of a write already stored (a retry, or a double submit). The If-Match of the
         # first attempt is stale by now, so it is checked only when something would change.
-        return _views(session, review, rules.framework, [row])[0]
+        return _views(session, ctx.review, rules.framework, [row])[0]
     if if_match is not None and if_match != row.version:
         raise _stale(session, row, if_match)
     before = _stored_content(session, rules, row)
-    now = utcnow()
     reason = reason.strip()
-    session.add(
-        EvidenceVersion(
-            evidence_id=row.id,
-            version=row.version,
-            snapshot=before.as_dict(),
-            reason=reason,
-            changed_by_id=user.id,
-            changed_at=now,
-        )
-    )
+    _keep_version(session, ctx, row, before, reason)
     _write_links(session, row.id, before, content)
     old_version = row.version
     _apply(row, content)
     row.version = old_version + 1
-    row.updated_at = now
-    row.updated_by_id = user.id
+    row.updated_at = utcnow()
+    row.updated_by_id = writer_id(ctx)
     session.add(row)
-    audit.record(
+    _record(
         session,
-        user_id=user.id,
-        review_id=review.id,
-        entity=ENTITY,
+        ctx,
+        into,
         entity_id=row.id,
         action="update",
         before={**before.as_dict(), "version": old_version},
         after={**content.as_dict(), "version": row.version},
         reason=reason,
     )
-    reviews.touch(session, review)
     session.flush()
-    return _views(session, review, rules.framework, [row])[0]
+    return _views(session, ctx.review, rules.framework, [row])[0]
+
+
+def _store_new(
+    session: Session,
+    *,
+    ctx: WriteContext,
+    evidence_id: str,
+    data: EvidenceBase,
+    rules: EvidenceRules,
+    into: changes.Batch | None = None,
+) -> tuple[EvidencePublic | None, Evidence]:
+    """Insert an item not stored yet: (its view, its row); or (None, the row another request
+    stored under this id first), which the caller then treats as a replace."""
+    content = check_evidence(rules, data, actor_id=writer_id(ctx))
+    created = _insert(session, ctx=ctx, evidence_id=evidence_id, content=content, into=into)
+    if created is not None:
+        links = _new_item_links(session, ctx, rules, created, content)
+        return _views(session, ctx.review, rules.framework, [created], links)[0], created
+    row = _locked(session, evidence_id)
+    assert row is not None
+    return None, row
 
 
 def put_evidence(
     session: Session,
     *,
-    review: Review,
-    user: User,
+    ctx: WriteContext,
     evidence_id: str,
     data: EvidenceBase,
     reason: str = "",
     if_match: int | None = None,
     rules: EvidenceRules | None = None,
+    into: changes.Batch | None = None,
 ) -> tuple[EvidencePublic, bool]:
     """Create or replace the item with this client-chosen id; returns (item, created).
 
     The same content again changes nothing (no new version, no audit row). Different content
     keeps the previous version in the history with `reason`. `if_match` is the version the
     client last read: when it is stale nothing is stored (Conflict). An id used in another
-    review is a Conflict that says nothing about that review.
+    review is a Conflict that says nothing about that review. With `into` (a bulk change such
+    as an import) the change joins that one record instead of being recorded on its own.
     """
     evidence_id = canonical_id(evidence_id)
-    rules = rules or evidence_rules(session, review)
+    rules = rules or evidence_rules(session, ctx.review)
     row = _locked(session, evidence_id)
     if row is None:
         if if_match:
@@ -642,16 +458,12 @@ def put_evidence(
                 "send it without If-Match to create it",
                 field="version",
             )
-        content = check_evidence(rules, data, actor_id=user.id or 0)
-        created = _insert(session, review=review, user=user, evidence_id=evidence_id, content=content)
-        if created is not None:
-            links = _new_item_links(rules, created, content, user)
-            return _views(session, review, rules.framework, [created], links)[0], True
-        row = _locked(session, evidence_id)
-        assert row is not None
-    _check_owned(row, review, "evidence_id")
+        view, row = _store_new(session, ctx=ctx, evidence_id=evidence_id, data=data, rules=rules, into=into)
+        if view is not None:
+            return view, True
+    _check_owned(row, ctx.review, "evidence_id")
     view = _replace(
-        session, review=review, user=user, row=row, data=data, rules=rules, reason=reason, if_match=if_match
+        session, ctx=ctx, row=row, data=data, rules=rules, reason=reason, if_match=if_match, into=into
     )
     return view, False
 
@@ -659,8 +471,7 @@ def put_evidence(
 def create_evidence(
     session: Session,
     *,
-    review: Review,
-    user: User,
+    ctx: WriteContext,
     data: EvidenceBase,
     evidence_id: str | None = None,
     rules: EvidenceRules | None = None,
@@ -672,25 +483,21 @@ def create_evidence(
     replace an item).
     """
     evidence_id = canonical_id(evidence_id, field="id") if evidence_id else new_id()
-    rules = rules or evidence_rules(session, review)
+    rules = rules or evidence_rules(session, ctx.review)
     row = _locked(session, evidence_id)
     if row is None:
-        content = check_evidence(rules, data, actor_id=user.id or 0)
-        created = _insert(session, review=review, user=user, evidence_id=evidence_id, content=content)
-        if created is not None:
-            links = _new_item_links(rules, created, content, user)
-            return _views(session, review, rules.framework, [created], links)[0], True
-        row = _locked(session, evidence_id)
-        assert row is not None
-    _check_owned(row, review, "id")
-    content = check_evidence(rules, data, actor_id=user.id or 0, existing=row)
+        view, row = _store_new(session, ctx=ctx, evidence_id=evidence_id, data=data, rules=rules)
+        if view is not None:
+            return view, True
+    _check_owned(row, ctx.review, "id")
+    content = check_evidence(rules, data, actor_id=writer_id(ctx), existing=row)
     if row.deleted_at is not None or content.digest() != row.content_hash:
         raise Conflict(
             "evidence with this id already exists with different content; "
             "replace it with PUT, or create the new item with a new id",
             field="id",
         )
-    return _views(session, review, rules.framework, [row])[0], False
+    return _views(session, ctx.review, rules.framework, [row])[0], False
 
 
 def _row(
@@ -706,58 +513,41 @@ def _row(
     return row
 
 
-def delete_evidence(
-    session: Session, *, review: Review, user: User, evidence_id: str, reason: str = ""
-) -> None:
-    """Soft-delete an item: it leaves lists, coverage and the report; the lead can restore it.
-    Deleting an item already deleted changes nothing."""
-    row = _row(session, review, evidence_id, include_deleted=True, for_update=True)
-    if row.deleted_at is not None:
-        return
-    row.deleted_at = utcnow()
-    row.deleted_by_id = user.id
+def _set_deleted(session: Session, ctx: WriteContext, row: Evidence, *, deleted: bool, reason: str) -> None:
+    """Delete or restore an item, recorded with who and why."""
+    before = {"deleted_at": row.deleted_at, "deleted_by_id": row.deleted_by_id}
+    row.deleted_at = utcnow() if deleted else None
+    row.deleted_by_id = writer_id(ctx) if deleted else None
     session.add(row)
-    audit.record(
+    _record(
         session,
-        user_id=user.id,
-        review_id=review.id,
-        entity=ENTITY,
+        ctx,
+        None,
         entity_id=row.id,
-        action="delete",
-        before={"deleted_at": None, "deleted_by_id": None},
-        after={"deleted_at": row.deleted_at, "deleted_by_id": user.id},
+        action="delete" if deleted else "restore",
+        before=before,
+        after={"deleted_at": row.deleted_at, "deleted_by_id": row.deleted_by_id},
         reason=reason.strip(),
     )
-    reviews.touch(session, review)
     session.flush()
+
+
+def delete_evidence(session: Session, *, ctx: WriteContext, evidence_id: str, reason: str = "") -> None:
+    """Soft-delete an item: it leaves lists, coverage and the report; the lead can restore it.
+    Deleting an item already deleted changes nothing."""
+    row = _row(session, ctx.review, evidence_id, include_deleted=True, for_update=True)
+    if row.deleted_at is None:
+        _set_deleted(session, ctx, row, deleted=True, reason=reason)
 
 
 def restore_evidence(
-    session: Session, *, review: Review, user: User, evidence_id: str, reason: str = ""
+    session: Session, *, ctx: WriteContext, evidence_id: str, reason: str = ""
 ) -> EvidencePublic:
     """Undo a soft delete (the route allows only the lead). Restoring a live item changes nothing."""
-    row = _row(session, review, evidence_id, include_deleted=True, for_update=True)
-    framework = reviews.review_framework(session, review)
-    if row.deleted_at is None:
-        return _views(session, review, framework, [row])[0]
-    before = {"deleted_at": row.deleted_at, "deleted_by_id": row.deleted_by_id}
-    row.deleted_at = None
-    row.deleted_by_id = None
-    session.add(row)
-    audit.record(
-        session,
-        user_id=user.id,
-        review_id=review.id,
-        entity=ENTITY,
-        entity_id=row.id,
-        action="restore",
-        before=before,
-        after={"deleted_at": None, "deleted_by_id": None},
-        reason=reason.strip(),
-    )
-    reviews.touch(session, review)
-    session.flush()
-    return _views(session, review, framework, [row])[0]
+    row = _row(session, ctx.review, evidence_id, include_deleted=True, for_update=True)
+    if row.deleted_at is not None:
+        _set_deleted(session, ctx, row, deleted=False, reason=reason)
+    return _views(session, ctx.review, changes.review_framework(session, ctx.review), [row])[0]
 
 
 # Reads -------------------------------------------------------------------------------------------
@@ -780,7 +570,7 @@ class _Links:
 
     lines: dict[str, list[str]]
     stages: dict[str, list[str]]
-    organisations: dict[str, list[Organisation]]
+    organisations: Mapping[str, Sequence[Partner]]
     attachments: dict[str, list[Attachment]]
     people: dict[int, str]
 
@@ -819,14 +609,26 @@ def _load_links(session: Session, rows: Sequence[Evidence]) -> _Links:
     people_ids = {row.collected_by_id for row in rows} | {
         row.updated_by_id for row in rows if row.updated_by_id
     }
-    people = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(people_ids))).all())
+    people = {
+        user_id: name
+        for user_id, name in session.exec(
+            select(User.id, User.display_name).where(col(User.id).in_(people_ids))
+        )
+        if user_id is not None
+    }
     return _Links(lines, stages, organisations, attachments, people)
 
 
-def _new_item_links(rules: EvidenceRules, row: Evidence, content: EvidenceContent, user: User) -> _Links:
-    """The links of an item just inserted, from what the request already holds (no queries)."""
+def _new_item_links(
+    session: Session, ctx: WriteContext, rules: EvidenceRules, row: Evidence, content: EvidenceContent
+) -> _Links:
+    """The links of an item just inserted, from what the request already holds (no queries but,
+    for a writer outside the team such as an administrator, their name)."""
     partners = sorted((rules.partners[i] for i in content.organisations), key=lambda org: org.name)
-    people = {user.id or 0: user.display_name, **rules.team}
+    people = dict(rules.team)
+    if ctx.user_id is not None and ctx.user_id not in people:
+        writer = session.get(User, ctx.user_id)
+        people[ctx.user_id] = writer.display_name if writer else ""
     return _Links(
         lines={row.id: list(content.lines)},
         stages={row.id: list(content.stages)},
@@ -919,7 +721,7 @@ def get_evidence(
 ) -> EvidencePublic:
     """One item; a deleted item only when `include_deleted` (the lead, who can restore it)."""
     row = _row(session, review, evidence_id, include_deleted=include_deleted)
-    return _views(session, review, reviews.review_framework(session, review), [row])[0]
+    return _views(session, review, changes.review_framework(session, review), [row])[0]
 
 
 def _like(term: str) -> str:
@@ -1024,7 +826,7 @@ def list_evidence(
     lines, stages, organisations, attachments and people of the whole page at once.
     """
     filters = filters or EvidenceFilters()
-    framework = reviews.review_framework(session, review)
+    framework = changes.review_framework(session, review)
     conditions = _conditions(review, framework, filters)
     per_page = max(1, min(filters.per_page, PER_PAGE_MAX))
     total = session.exec(select(func.count()).select_from(Evidence).where(*conditions)).one()
@@ -1059,7 +861,8 @@ def evidence_history(
         versions=[
             EvidenceVersionPublic(
                 version=version.version,
-                content=version.snapshot,
+                # The free text is kept apart (retention may have emptied it already).
+                content={**version.snapshot, **version.personal},
                 reason=version.reason,
                 replaced_by=PersonRef(id=version.changed_by_id, name=name),
                 replaced_at=aware(version.changed_at),  # type: ignore[arg-type]
@@ -1067,3 +870,16 @@ def evidence_history(
             for version, name in found
         ],
     )
+
+
+# What refers to a review's partners and framework, counted for the reviews package.
+references.register_organisation_counter(
+    "evidence items",
+    lambda s, review, org_id: references.count(
+        s, EvidenceOrganisation, EvidenceOrganisation.organisation_id == org_id
+    ),
+)
+references.register_content_counter(
+    "evidence items", lambda s, review: references.count(s, Evidence, Evidence.review_id == review.id)
+)
+overview.register("coverage", coverage_summary, needs=Action.read_evidence)

@@ -13,26 +13,26 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
-from app.core.errors import DomainError, InvalidMany
+from app.core.errors import Conflict, Invalid
 from app.core.text import plain_excerpt, render_markdown
 from app.core.timeutil import utcnow
 from app.evidence import service
 from app.evidence.api import ITEM  # noqa: F401 - registers the evidence id path convertor
 from app.evidence.files_web import attachment_upload_context
-from app.evidence.models import POLARITIES
+from app.evidence.rules import POLARITIES, EvidenceRules, latest_date
 from app.evidence.schemas import EvidenceFilters, EvidencePublic, EvidenceUpdate
-from app.reviews import service as reviews
+from app.reviews import changes
 from app.reviews.access import ReviewScope
 from app.reviews.deps import review_scope
-from app.reviews.web import ORG_TYPE_WORDS
-from app.web.templating import render
+from app.web.kit import FormErrors, attempt, many, page, read_form, see_other, text_fields
+from app.web.words import ORG_TYPE_WORDS
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,22 +57,24 @@ NOTICES = {
     "file_removed": "The file has been removed.",
 }
 
-# Form field -> id of the input the error summary links to, in the order of the form.
-FIELD_IDS = {
-    "title": "title",
-    "narrative": "narrative",
-    "quote": "quote",
-    "polarity": "polarity",
-    "category": "category",
-    "source_type": "source_type",
-    "lines": "lines",
-    "stages": "stages",
-    "organisations": "organisations",
-    "collected_on": "collected_on",
-    "collected_by": "collected_by",
-    "tags": "tags",
-    "reason": "reason",
-}
+# The form's fields, in the order of the form (each input's id is its name).
+FORM_FIELDS = (
+    "title",
+    "narrative",
+    "quote",
+    "polarity",
+    "category",
+    "source_type",
+    "lines",
+    "stages",
+    "organisations",
+    "collected_on",
+    "collected_by",
+    "tags",
+    "reason",
+)
+# The fields that hold several values (checkboxes).
+LIST_FIELDS = ("lines", "stages", "organisations")
 
 # Words for the history's "what changed" line.
 FIELD_WORDS = {
@@ -91,16 +93,7 @@ FIELD_WORDS = {
 }
 
 
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-async def submitted_form(request: Request) -> FormData:
-    """The posted form, read once (the CSRF check may already have read and cached it)."""
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(submitted_form)]
+FormDep = Annotated[FormData, Depends(read_form)]
 
 
 def _page_ctx(scope: ReviewScope, active: str, **extra: Any) -> dict[str, Any]:
@@ -117,44 +110,25 @@ def _notice(request: Request) -> str | None:
 # The form ------------------------------------------------------------------------------------------
 
 
-def _form_values(form: Mapping[str, Any] | FormData) -> dict[str, Any]:
+def _blank_values() -> dict[str, Any]:
+    return {name: [] if name in LIST_FIELDS else "" for name in FORM_FIELDS}
+
+
+def _form_values(form: FormData) -> dict[str, Any]:
     """The form's fields as the page shows them again (strings, and lists for the checkboxes)."""
-    many = form.getlist if isinstance(form, FormData) else (lambda name: form.get(name) or [])
-
-    def one(name: str) -> str:
-        value = form.get(name, "")
-        return value if isinstance(value, str) else ""
-
-    return {
-        "title": one("title"),
-        "narrative": one("narrative"),
-        "quote": one("quote"),
-        "polarity": one("polarity"),
-        "category": one("category"),
-        "source_type": one("source_type"),
-        "lines": [v for v in many("lines") if isinstance(v, str)],
-        "stages": [v for v in many("stages") if isinstance(v, str)],
-        "organisations": [v for v in many("organisations") if isinstance(v, str)],
-        "collected_on": one("collected_on"),
-        "collected_by": one("collected_by"),
-        "tags": one("tags"),
-        "reason": one("reason"),
-    }
+    text = text_fields(form)
+    values: dict[str, Any] = {name: text.get(name, "") for name in FORM_FIELDS}
+    values.update({name: many(form, name) for name in LIST_FIELDS})
+    return values
 
 
 def _values_of(item: EvidencePublic) -> dict[str, Any]:
+    """A stored item as the form shows it: ids as the strings the inputs hold, tags in one box."""
+    content = _content_of(item)
     return {
-        "title": item.title,
-        "narrative": item.narrative,
-        "quote": item.quote,
-        "polarity": item.polarity,
-        "category": item.category,
-        "source_type": item.source_type,
-        "lines": [line.ref for line in item.lines],
-        "stages": [stage.key for stage in item.stages],
-        "organisations": [str(org.id) for org in item.organisations],
-        "collected_on": item.collected_on.isoformat(),
-        "collected_by": str(item.collected_by.id),
+        **content,
+        "organisations": [str(org_id) for org_id in content["organisations"]],
+        "collected_by": str(content["collected_by"]),
         "tags": ", ".join(item.tags),
         "reason": "",
     }
@@ -167,11 +141,22 @@ _PARSE_MESSAGES = {
 }
 
 
-def _parse(values: dict[str, Any]) -> tuple[EvidenceUpdate | None, list[dict[str, str]]]:
-    """The form as the service's input; type problems (a tampered form) as field problems."""
-    problems: list[dict[str, str]] = []
-    if not values["collected_on"].strip():
-        problems.append({"field": "collected_on", "message": "enter the date the evidence was collected"})
+def _form_errors() -> FormErrors:
+    return FormErrors(fields=FORM_FIELDS)
+
+
+def _in_form_order(errors: FormErrors) -> FormErrors:
+    """The summary lists problems in the order the fields appear on the form (the rules check
+    them in their own order); a problem with no field of the form comes first."""
+    order = {name: position for position, name in enumerate(FORM_FIELDS)}
+    errors.summary.sort(key=lambda problem: order.get(problem["field"], -1))
+    return errors
+
+
+def _parse(values: dict[str, Any], errors: FormErrors) -> EvidenceUpdate | None:
+    """The form as the service's input; type problems (a tampered form) noted as field problems."""
+    if not values["collected_on"]:
+        errors.add("collected_on", "enter the date the evidence was collected")
     try:
         data = EvidenceUpdate.model_validate(
             {
@@ -183,29 +168,9 @@ def _parse(values: dict[str, Any]) -> tuple[EvidenceUpdate | None, list[dict[str
     except ValidationError as exc:
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else ""
-            problems.append({"field": field, "message": _PARSE_MESSAGES.get(field, error["msg"])})
-        return None, problems
-    return (None if problems else data), problems
-
-
-def _errors_ctx(problems: list[dict[str, str]]) -> dict[str, Any]:
-    errors = []
-    field_errors: dict[str, str] = {}
-    order = list(FIELD_IDS)
-    # The summary lists problems in the order the fields appear on the form.
-    for problem in sorted(problems, key=lambda p: order.index(p["field"]) if p.get("field") in order else -1):
-        field = problem.get("field") or ""
-        message = problem["message"][:1].upper() + problem["message"][1:]
-        errors.append({"field": FIELD_IDS.get(field, ""), "message": message})
-        if field in FIELD_IDS:
-            field_errors.setdefault(field, message)
-    return {"errors": errors, "field_errors": field_errors}
-
-
-def _problems_of(exc: DomainError) -> list[dict[str, str]]:
-    if isinstance(exc, InvalidMany):
-        return [{"field": str(e.get("field") or ""), "message": str(e.get("message"))} for e in exc.errors]
-    return [{"field": exc.field or "", "message": exc.message}]
+            errors.add(field, _PARSE_MESSAGES.get(field, error["msg"]))
+        return None
+    return None if errors else data
 
 
 def _form_page(
@@ -217,8 +182,8 @@ def _form_page(
     values: dict[str, Any],
     item: EvidencePublic | None = None,
     version: int | None = None,
-    problems: list[dict[str, str]] | None = None,
-    status_code: int = 200,
+    errors: FormErrors | None = None,
+    status_code: int | None = None,
 ) -> Response:
     rules = service.evidence_rules(session, scope.review)
     team = dict(rules.team)
@@ -242,10 +207,15 @@ def _form_page(
         options=_options(rules, team),
         polarities=[(p, POLARITY_WORDS[p], POLARITY_HINTS[p]) for p in POLARITIES],
         today=utcnow().date().isoformat(),
-        latest=service.latest_date().isoformat(),
-        **_errors_ctx(problems or []),
+        latest=latest_date().isoformat(),
     )
-    response = render(request, "evidence/form.html", ctx, status_code=status_code)
+    response = page(
+        request,
+        "evidence/form.html",
+        ctx,
+        errors=_in_form_order(errors or _form_errors()),
+        status_code=status_code,
+    )
     # The form holds a CSRF secret and a fresh id; a cached copy would reuse both.
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -262,31 +232,32 @@ def _save(
 ) -> Response:
     """Save the form through the idempotent service; on any problem draw it again, values kept."""
     values = _form_values(form)
-    version_text = form.get("version")
-    version = int(version_text) if isinstance(version_text, str) and version_text.isdigit() else None
-    data, problems = _parse(values)
-    if data is not None:
+    version_text = text_fields(form).get("version", "")
+    version = int(version_text) if version_text.isdigit() else None
+    errors = _form_errors()
+    data = _parse(values, errors)
+    conflicts: list[Conflict] = []
+
+    def save() -> tuple[EvidencePublic, bool]:
+        assert data is not None
         try:
-            saved, created = service.put_evidence(
+            return service.put_evidence(
                 session,
-                review=scope.review,
-                user=scope.user,
+                ctx=scope,
                 evidence_id=evidence_id,
                 data=data,
                 reason=values["reason"],
                 if_match=version if item is not None else None,
             )
-        except DomainError as exc:
-            if exc.status_code not in (409, 422):
-                raise
-            session.rollback()  # nothing of a refused save is kept
-            problems = _problems_of(exc)
-            status = exc.status_code
-        else:
-            notice = "added" if created or item is None else "saved"
-            return _see_other(f"/reviews/{scope.review.id}/evidence/{saved.id}?notice={notice}")
-    else:
-        status = 422
+        except Conflict as exc:
+            conflicts.append(exc)  # a stale edit answers 409, as the API does
+            raise
+
+    saved = attempt(session, errors, save) if data is not None else None
+    if saved is not None:
+        view, created = saved
+        notice = "added" if created or item is None else "saved"
+        return see_other(f"/reviews/{scope.review.id}/evidence/{view.id}?notice={notice}")
     return _form_page(
         request,
         session,
@@ -295,8 +266,8 @@ def _save(
         values=values,
         item=item,
         version=version,
-        problems=problems,
-        status_code=status,
+        errors=errors,
+        status_code=conflicts[0].status_code if conflicts else None,
     )
 
 
@@ -305,7 +276,7 @@ def new_evidence_page(
     request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.write_evidence)
 ) -> Response:
     """A blank form with a fresh id, so resubmitting it can never store two items."""
-    values = _form_values({})
+    values = _blank_values()
     values["collected_on"] = utcnow().date().isoformat()
     values["collected_by"] = str(scope.user.id)
     return _form_page(request, session, scope, evidence_id=service.new_id(), values=values)
@@ -318,10 +289,9 @@ def add_evidence(
     form: FormDep,
     scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> Response:
-    raw_id = form.get("id")
     try:
-        evidence_id = service.canonical_id(raw_id if isinstance(raw_id, str) else "")
-    except DomainError:
+        evidence_id = service.canonical_id(text_fields(form).get("id", ""))
+    except Invalid:
         # Only a tampered form lacks a good id: start the item afresh rather than fail.
         evidence_id = service.new_id()
     return _save(request, session, scope, form, evidence_id=evidence_id, item=None)
@@ -355,7 +325,7 @@ def save_evidence(
 # The list -------------------------------------------------------------------------------------------
 
 
-def _options(rules: service.EvidenceRules, team: Mapping[int, str] | None = None) -> dict[str, Any]:
+def _options(rules: EvidenceRules, team: Mapping[int, str] | None = None) -> dict[str, Any]:
     """(value, words) pairs for every choice on the form and the filters, in framework order."""
     framework = rules.framework
     people = team if team is not None else rules.team
@@ -386,15 +356,15 @@ def evidence_list_page(
         filters.include_deleted = False
     if "per_page" not in request.query_params:
         filters.per_page = PER_PAGE
-    problems: list[dict[str, str]] = []
+    errors = FormErrors()
     try:
-        page = service.list_evidence(session, review=scope.review, filters=filters)
-    except DomainError as exc:
-        if exc.status_code != 422:
-            raise
+        found = service.list_evidence(session, review=scope.review, filters=filters)
+    except Invalid as exc:
         # A filter link from an older framework version: show everything and say why.
-        problems = _problems_of(exc)
-        page = service.list_evidence(session, review=scope.review, filters=EvidenceFilters(per_page=PER_PAGE))
+        errors.add_error(exc)
+        found = service.list_evidence(
+            session, review=scope.review, filters=EvidenceFilters(per_page=PER_PAGE)
+        )
     rules = service.evidence_rules(session, scope.review)
     active = filters.active()
 
@@ -408,19 +378,19 @@ def evidence_list_page(
         scope,
         "evidence",
         page_title="Evidence",
-        page=page,
+        page=found,
         filters=filters,
         active_filters=active,
         more_filters_used=any(k not in ("q",) for k in active),
         options=_options(rules),
-        excerpts={item.id: plain_excerpt(item.narrative, 220) for item in page.items},
+        excerpts={item.id: plain_excerpt(item.narrative, 220) for item in found.items},
         polarity_words=POLARITY_WORDS,
         page_link=page_link,
         can_see_deleted=can_see_deleted,
         flash=_notice(request),
-        errors=_errors_ctx(problems)["errors"] if problems else [],
     )
-    return render(request, "evidence/list.html", ctx)
+    # The list still shows (everything), so it answers 200 even when a filter was refused.
+    return page(request, "evidence/list.html", ctx, errors=errors, status_code=200)
 
 
 # One item --------------------------------------------------------------------------------------------
@@ -477,7 +447,7 @@ def evidence_page(
     history = service.evidence_history(
         session, review=scope.review, evidence_id=item.id, include_deleted=can_restore
     )
-    framework = reviews.review_framework(session, scope.review)
+    framework = changes.review_framework(session, scope.review)
     ctx = _page_ctx(
         scope,
         "evidence",
@@ -497,7 +467,7 @@ def evidence_page(
         flash=_notice(request),
         saved_id=item.id if request.query_params.get("notice") in ("added", "saved") else "",
     )
-    return render(request, "evidence/detail.html", ctx)
+    return page(request, "evidence/detail.html", ctx)
 
 
 @router.get(ITEM_PAGE + "/delete", response_class=HTMLResponse)
@@ -509,7 +479,7 @@ def confirm_delete_page(
 ) -> Response:
     item = service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
     ctx = _page_ctx(scope, "evidence", page_title=f"Delete: {item.title}", evidence=item)
-    return render(request, "evidence/confirm_delete.html", ctx)
+    return page(request, "evidence/confirm_delete.html", ctx)
 
 
 @router.post(ITEM_PAGE + "/delete", response_class=HTMLResponse)
@@ -519,15 +489,9 @@ def delete_evidence(
     evidence_id: str,
     scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> Response:
-    reason = form.get("reason")
-    service.delete_evidence(
-        session,
-        review=scope.review,
-        user=scope.user,
-        evidence_id=evidence_id,
-        reason=reason[:2000] if isinstance(reason, str) else "",
-    )
-    return _see_other(f"/reviews/{scope.review.id}/evidence?notice=deleted")
+    reason = text_fields(form).get("reason", "")
+    service.delete_evidence(session, ctx=scope, evidence_id=evidence_id, reason=reason[:2000])
+    return see_other(f"/reviews/{scope.review.id}/evidence?notice=deleted")
 
 
 @router.post(ITEM_PAGE + "/restore", response_class=HTMLResponse)
@@ -536,8 +500,8 @@ def restore_evidence(
     evidence_id: str,
     scope: ReviewScope = review_scope(Action.restore_evidence),
 ) -> Response:
-    item = service.restore_evidence(session, review=scope.review, user=scope.user, evidence_id=evidence_id)
-    return _see_other(f"/reviews/{scope.review.id}/evidence/{item.id}?notice=restored")
+    item = service.restore_evidence(session, ctx=scope, evidence_id=evidence_id)
+    return see_other(f"/reviews/{scope.review.id}/evidence/{item.id}?notice=restored")
 
 
 # Coverage ----------------------------------------------------------------------------------------------
@@ -548,7 +512,7 @@ def coverage_page(
     request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_evidence)
 ) -> Response:
     coverage = service.review_coverage(session, scope.review)
-    framework = reviews.review_framework(session, scope.review)
+    framework = changes.review_framework(session, scope.review)
     ctx = _page_ctx(
         scope,
         "coverage",
@@ -560,4 +524,4 @@ def coverage_page(
             for domain in coverage.domains
         },
     )
-    return render(request, "evidence/coverage.html", ctx)
+    return page(request, "evidence/coverage.html", ctx)

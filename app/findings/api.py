@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from sqlmodel import Session
 
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
-from app.findings import service
+from app.findings import action_plan, findings, recommendations
+from app.findings.models import ActionItem, Finding, Recommendation
 from app.findings.schemas import (
     ActionCreate,
     ActionNoteCreate,
@@ -24,6 +26,19 @@ from app.reviews.deps import review_scope
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}", tags=["findings"])
 
+
+def _shown_finding(session: Session, scope: ReviewScope, finding: Finding) -> FindingPublic:
+    return findings.present_findings(session, review=scope.review, findings=[finding])[0]
+
+
+def _shown_recommendation(session: Session, scope: ReviewScope, rec: Recommendation) -> RecommendationPublic:
+    return recommendations.present_recommendations(session, review=scope.review, recommendations=[rec])[0]
+
+
+def _shown_action(session: Session, scope: ReviewScope, action: ActionItem) -> ActionPublic:
+    return action_plan.present_actions(session, review=scope.review, actions=[action])[0]
+
+
 # Findings
 
 
@@ -35,8 +50,10 @@ def list_findings(
     kind: str | None = None,
     scope: ReviewScope = review_scope(Action.read_ratings),
 ) -> list[FindingPublic]:
-    found = service.list_findings(session, review=scope.review, domain_key=domain_key, stage=stage, kind=kind)
-    return service.present_findings(session, review=scope.review, findings=found)
+    found = findings.list_findings(
+        session, review=scope.review, domain_key=domain_key, stage=stage, kind=kind
+    )
+    return findings.present_findings(session, review=scope.review, findings=found)
 
 
 @router.post(
@@ -45,16 +62,16 @@ def list_findings(
 def create_finding(
     body: FindingCreate, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
 ) -> FindingPublic:
-    finding = service.create_finding(session, review=scope.review, user_id=scope.user.id, **body.model_dump())
-    return service.present_findings(session, review=scope.review, findings=[finding])[0]
+    finding = findings.create_finding(session, ctx=scope, **body.model_dump())
+    return _shown_finding(session, scope, finding)
 
 
 @router.get("/findings/{finding_id}", summary="One finding")
 def get_finding(
     finding_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
 ) -> FindingPublic:
-    finding = service.get_finding(session, review=scope.review, finding_id=finding_id)
-    return service.present_findings(session, review=scope.review, findings=[finding])[0]
+    finding = findings.get_finding(session, review=scope.review, finding_id=finding_id)
+    return _shown_finding(session, scope, finding)
 
 
 @router.patch("/findings/{finding_id}", summary="Change a finding, or move it within its group")
@@ -64,21 +81,20 @@ def update_finding(
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.write_findings),
 ) -> FindingPublic:
-    finding = service.update_finding(
+    finding = findings.update_finding(
         session,
-        review=scope.review,
-        user_id=scope.user.id,
+        ctx=scope,
         finding_id=finding_id,
         changes=body.model_dump(exclude_unset=True),
     )
-    return service.present_findings(session, review=scope.review, findings=[finding])[0]
+    return _shown_finding(session, scope, finding)
 
 
 @router.delete("/findings/{finding_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a finding")
 def delete_finding(
     finding_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
 ) -> Response:
-    service.delete_finding(session, review=scope.review, user_id=scope.user.id, finding_id=finding_id)
+    findings.delete_finding(session, ctx=scope, finding_id=finding_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -89,26 +105,26 @@ def delete_finding(
 def list_recommendations(
     session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
 ) -> list[RecommendationPublic]:
-    recs = service.list_recommendations(session, review=scope.review)
-    return service.present_recommendations(session, review=scope.review, recommendations=recs)
+    recs = recommendations.list_recommendations(session, review=scope.review)
+    return recommendations.present_recommendations(session, review=scope.review, recommendations=recs)
 
 
 @router.post("/recommendations", status_code=status.HTTP_201_CREATED, summary="Add a recommendation")
 def create_recommendation(
     body: RecommendationCreate, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
 ) -> RecommendationPublic:
-    rec = service.create_recommendation(
-        session, review=scope.review, user_id=scope.user.id, **body.model_dump()
-    )
-    return service.present_recommendations(session, review=scope.review, recommendations=[rec])[0]
+    rec = recommendations.create_recommendation(session, ctx=scope, **body.model_dump())
+    return _shown_recommendation(session, scope, rec)
 
 
 @router.get("/recommendations/{recommendation_id}", summary="One recommendation")
 def get_recommendation(
     recommendation_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
 ) -> RecommendationPublic:
-    rec = service.get_recommendation(session, review=scope.review, recommendation_id=recommendation_id)
-    return service.present_recommendations(session, review=scope.review, recommendations=[rec])[0]
+    rec = recommendations.get_recommendation(
+        session, review=scope.review, recommendation_id=recommendation_id
+    )
+    return _shown_recommendation(session, scope, rec)
 
 
 @router.patch("/recommendations/{recommendation_id}", summary="Change a recommendation, or renumber it")
@@ -118,14 +134,13 @@ def update_recommendation(
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.write_findings),
 ) -> RecommendationPublic:
-    rec = service.update_recommendation(
+    rec = recommendations.update_recommendation(
         session,
-        review=scope.review,
-        user_id=scope.user.id,
+        ctx=scope,
         recommendation_id=recommendation_id,
         changes=body.model_dump(exclude_unset=True),
     )
-    return service.present_recommendations(session, review=scope.review, recommendations=[rec])[0]
+    return _shown_recommendation(session, scope, rec)
 
 
 @router.delete(
@@ -136,9 +151,7 @@ def update_recommendation(
 def delete_recommendation(
     recommendation_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
 ) -> Response:
-    service.delete_recommendation(
-        session, review=scope.review, user_id=scope.user.id, recommendation_id=recommendation_id
-    )
+    recommendations.delete_recommendation(session, ctx=scope, recommendation_id=recommendation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -149,24 +162,24 @@ def delete_recommendation(
 def list_actions(
     session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
 ) -> list[ActionPublic]:
-    actions = service.list_actions(session, review=scope.review)
-    return service.present_actions(session, review=scope.review, actions=actions)
+    actions = action_plan.list_actions(session, review=scope.review)
+    return action_plan.present_actions(session, review=scope.review, actions=actions)
 
 
 @router.post("/actions", status_code=status.HTTP_201_CREATED, summary="Add an action to the plan")
 def create_action(
     body: ActionCreate, session: SessionDep, scope: ReviewScope = review_scope(Action.write_action_plan)
 ) -> ActionPublic:
-    action = service.create_action(session, scope=scope, **body.model_dump())
-    return service.present_actions(session, review=scope.review, actions=[action])[0]
+    action = action_plan.create_action(session, ctx=scope, **body.model_dump())
+    return _shown_action(session, scope, action)
 
 
 @router.get("/actions/{action_id}", summary="One action with its progress notes")
 def get_action(
     action_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
 ) -> ActionPublic:
-    action = service.get_action(session, review=scope.review, action_id=action_id)
-    return service.present_actions(session, review=scope.review, actions=[action])[0]
+    action = action_plan.get_action(session, review=scope.review, action_id=action_id)
+    return _shown_action(session, scope, action)
 
 
 @router.patch("/actions/{action_id}", summary="Change an action's status, due date, owner or text")
@@ -176,10 +189,10 @@ def update_action(
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.write_action_plan),
 ) -> ActionPublic:
-    action = service.update_action(
-        session, scope=scope, action_id=action_id, changes=body.model_dump(exclude_unset=True)
+    action = action_plan.update_action(
+        session, ctx=scope, action_id=action_id, changes=body.model_dump(exclude_unset=True)
     )
-    return service.present_actions(session, review=scope.review, actions=[action])[0]
+    return _shown_action(session, scope, action)
 
 
 @router.post(
@@ -193,6 +206,6 @@ def add_action_note(
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.write_action_plan),
 ) -> ActionPublic:
-    service.add_action_note(session, scope=scope, action_id=action_id, note=body.note, status=body.status)
-    action = service.get_action(session, review=scope.review, action_id=action_id)
-    return service.present_actions(session, review=scope.review, actions=[action])[0]
+    action_plan.add_action_note(session, ctx=scope, action_id=action_id, note=body.note, status=body.status)
+    action = action_plan.get_action(session, review=scope.review, action_id=action_id)
+    return _shown_action(session, scope, action)

@@ -8,23 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from app.core.yamlsafe import GuardedLoader, YamlError, yaml_error
+from app.core.yamlfile import FileProblem, YamlInvalid, parse_yaml, read_text
 from app.frameworks.schema import Framework, Path, cross_checks
 
-
-@dataclass(frozen=True)
-class FrameworkError:
-    file: str
-    path: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path or '(top)'}: {self.message}"
+# A framework problem is a file problem: file, path, line and message.
+FrameworkError = FileProblem
 
 
 class FrameworkInvalid(Exception):
@@ -42,75 +32,19 @@ class ParsedFramework:
     content_hash: str
 
 
-def format_path(path: Path) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int) and not isinstance(part, bool):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _walk(
-    loader: GuardedLoader,
-    node: yaml.Node,
-    path: Path,
-    lines: dict[Path, int],
-    problems: list[tuple[Path, str]],
-) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
-            if key in seen:
-                problems.append(((*path, key), f"key '{key}' appears twice"))
-            seen.add(key)
-            _walk(loader, value_node, (*path, key), lines, problems)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(loader, item, (*path, index), lines, problems)
-
-
-def _line_for(path: Path, lines: dict[Path, int]) -> int | None:
-    # A missing field has no line of its own: report the nearest enclosing one.
-    for cut in range(len(path), -1, -1):
-        if path[:cut] in lines:
-            return lines[path[:cut]]
-    return None
-
-
 def parse_framework(text: str, file: str = "<string>") -> ParsedFramework:
     """Parse and validate framework text; raise `FrameworkInvalid` listing every problem."""
-    loader = GuardedLoader(text, file)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise FrameworkInvalid([FrameworkError(file, "", 1, "the file is empty")])
-        data = loader.construct_document(node)
-        lines: dict[Path, int] = {}
-        problems: list[tuple[Path, str]] = []
-        _walk(loader, node, (), lines, problems)
-    except (yaml.YAMLError, YamlError) as exc:
-        # Aliases, anchors and deep nesting are refused while composing, before anything is built.
-        refused = exc if isinstance(exc, YamlError) else yaml_error(exc, file)
-        raise FrameworkInvalid([FrameworkError(file, "", refused.line, refused.message)]) from exc
-    finally:
-        loader.dispose()
-
-    def err(path: Path, message: str) -> FrameworkError:
-        return FrameworkError(file, format_path(path), _line_for(path, lines), message)
-
-    if problems:
-        raise FrameworkInvalid([err(p, m) for p, m in problems])
-    if not isinstance(data, dict):
+        document = parse_yaml(text, file)
+    except YamlInvalid as exc:
+        raise FrameworkInvalid(exc.problems) from exc
+    err = document.problem
+    if not isinstance(document.data, dict):
         raise FrameworkInvalid([err((), "a framework file must be a mapping of fields")])
     try:
-        framework = Framework.model_validate(data)
+        framework = Framework.model_validate(document.data)
     except ValidationError as exc:
-        raise FrameworkInvalid([err(_schema_path(e["loc"]), e["msg"]) for e in exc.errors()]) from exc
+        raise FrameworkInvalid(document.validation_problems(exc, _schema_path)) from exc
     checks = cross_checks(framework)
     if checks:
         raise FrameworkInvalid([err(p, m) for p, m in checks])
@@ -135,9 +69,9 @@ def content_hash(framework: Framework) -> str:
 
 def read_framework_file(path: FsPath) -> ParsedFramework:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FrameworkInvalid([FrameworkError(str(path), "", None, f"cannot read: {exc}")]) from exc
+        text = read_text(path)
+    except YamlInvalid as exc:
+        raise FrameworkInvalid(exc.problems) from exc
     return parse_framework(text, str(path))
 
 

@@ -8,11 +8,13 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
+from sqlmodel import Session
 
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.core.errors import Invalid
-from app.ratings import service
+from app.ratings import moderation as moderating
+from app.ratings import results, service
 from app.ratings.models import Rating
 from app.ratings.schemas import (
     LevelCountPublic,
@@ -32,8 +34,8 @@ from app.ratings.schemas import (
     SpreadPublic,
 )
 from app.reviews.access import ReviewScope
+from app.reviews.changes import review_framework
 from app.reviews.deps import review_scope, review_scope_any
-from app.reviews.service import review_framework
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}", tags=["ratings"])
 
@@ -77,7 +79,7 @@ def _label(scope: ReviewScope, session: SessionDep) -> Callable[[int], str]:
     return review_framework(session, scope.review).scale.label
 
 
-def _moderated_public(ref: str, state: service.ModeratedState) -> ModeratedPublic:
+def _moderated_public(ref: str, state: moderating.ModeratedState) -> ModeratedPublic:
     return ModeratedPublic(
         ref=ref,
         value=state.value,
@@ -102,7 +104,7 @@ def put_rating(
 ) -> RatingPublic:
     rating = service.save_rating(
         session,
-        scope=scope,
+        ctx=scope,
         ref=ref,
         value=body.value,
         rationale=body.rationale,
@@ -171,16 +173,22 @@ def all_ratings(
     return out
 
 
+def _set_closed(
+    session: Session, scope: ReviewScope, closed: bool, body: ReasonBody | None
+) -> SelfAssessmentState:
+    review = service.set_self_assessment_closed(
+        session, ctx=scope, closed=closed, reason=body.reason if body else ""
+    )
+    return SelfAssessmentState(self_assessment_closed=review.self_assessment_closed)
+
+
 @router.post("/self-assessment/close", summary="Close the self-assessment: ratings freeze, the spread opens")
 def close_self_assessment(
     session: SessionDep,
     body: ReasonBody | None = None,
     scope: ReviewScope = review_scope(Action.manage_review),
 ) -> SelfAssessmentState:
-    review = service.set_self_assessment_closed(
-        session, scope=scope, closed=True, reason=body.reason if body else ""
-    )
-    return SelfAssessmentState(self_assessment_closed=review.self_assessment_closed)
+    return _set_closed(session, scope, True, body)
 
 
 @router.post("/self-assessment/reopen", summary="Reopen the self-assessment for changes")
@@ -189,10 +197,7 @@ def reopen_self_assessment(
     body: ReasonBody | None = None,
     scope: ReviewScope = review_scope(Action.manage_review),
 ) -> SelfAssessmentState:
-    review = service.set_self_assessment_closed(
-        session, scope=scope, closed=False, reason=body.reason if body else ""
-    )
-    return SelfAssessmentState(self_assessment_closed=review.self_assessment_closed)
+    return _set_closed(session, scope, False, body)
 
 
 @router.get(
@@ -202,7 +207,7 @@ def reopen_self_assessment(
 def moderation(
     ref: str, response: Response, session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
 ) -> dict[str, Any]:
-    view = service.moderation_view(session, review=scope.review, ref=ref)
+    view = moderating.moderation_view(session, review=scope.review, ref=ref)
     response.headers["ETag"] = etag(view.version)
     score = asdict(view.score)
     return {
@@ -258,9 +263,9 @@ def put_moderated(
     if_match: Annotated[str | None, Header()] = None,
     scope: ReviewScope = review_scope(Action.moderate),
 ) -> ModerationSaved:
-    outcome = service.moderate(
+    outcome = moderating.moderate(
         session,
-        scope=scope,
+        ctx=scope,
         ref=ref,
         value=body.value,
         rationale=body.rationale,
@@ -274,7 +279,7 @@ def put_moderated(
     return ModerationSaved(moderated=_moderated_public(ref, outcome.moderated), warnings=outcome.warnings)
 
 
-def _override_public(state: service.OverrideState) -> OverridePublic:
+def _override_public(state: moderating.OverrideState) -> OverridePublic:
     return OverridePublic(**asdict(state))
 
 
@@ -282,23 +287,23 @@ def _override_public(state: service.OverrideState) -> OverridePublic:
 def list_overrides(
     session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
 ) -> list[OverridePublic]:
-    return [_override_public(s) for s in service.list_overrides(session, review=scope.review)]
+    return [_override_public(s) for s in moderating.list_overrides(session, review=scope.review)]
 
 
 @router.put("/overrides", summary="Override a domain or the overall result, with a written justification")
 def put_override(
     body: OverrideWrite, session: SessionDep, scope: ReviewScope = review_scope(Action.moderate)
 ) -> OverridePublic:
-    service.set_override(
+    moderating.set_override(
         session,
-        scope=scope,
+        ctx=scope,
         result_scope=body.scope,
         domain_key=body.domain_key,
         level=body.level,
         justification=body.justification,
         reason=body.reason,
     )
-    states = service.list_overrides(session, review=scope.review)
+    states = moderating.list_overrides(session, review=scope.review)
     key = body.domain_key.strip() if body.scope == "domain" else ""
     return _override_public(next(s for s in states if s.scope == body.scope and s.domain_key == key))
 
@@ -315,8 +320,8 @@ def delete_override(
     reason: str = "",
     scope: ReviewScope = review_scope(Action.moderate),
 ) -> Response:
-    service.delete_override(
-        session, scope=scope, result_scope=scope_name, domain_key=domain_key, reason=reason
+    moderating.delete_override(
+        session, ctx=scope, result_scope=scope_name, domain_key=domain_key, reason=reason
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -325,4 +330,4 @@ def delete_override(
     "/scores", summary="Results: every line, domain and the overall result, with the rule behind each"
 )
 def scores(session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)) -> dict[str, Any]:
-    return service.review_scores(session, scope.review).to_dict()
+    return results.review_scores(session, scope.review).to_dict()

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 Rationale = Field(default="", max_length=20_000, description="Why this rating, in the rater's words.")
 Reason = Field(default="", max_length=2000, description="Why the change was made; kept in the audit trail.")
-Cited = Field(default_factory=list, max_length=500, description="Ids of evidence items of this review.")
+Cited: list[str] = Field(
+    default_factory=list, max_length=500, description="Ids of evidence items of this review."
+)
 
 
 class RatingBase(BaseModel):

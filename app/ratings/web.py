@@ -9,27 +9,25 @@ again with the error summary and the message by the field, keeping what was type
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from markupsafe import Markup
 from sqlmodel import Session
 
 from app import charts
 from app.accounts.permissions import Action, Role
 from app.core.deps import SessionDep
-from app.core.errors import Conflict, DomainError
 from app.core.text import plain_excerpt
 from app.frameworks.schema import Framework
-from app.ratings import service
+from app.ratings import moderation, results, service
 from app.reviews.access import ReviewScope
+from app.reviews.changes import review_framework
 from app.reviews.deps import review_scope, review_scope_any
 from app.reviews.models import Organisation
-from app.reviews.service import review_framework
 from app.scoring import ReviewScores, level_label
-from app.web.templating import render
+from app.web.kit import FormErrors, attempt, many, page, read_form, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,45 +44,20 @@ NOTICES = {
 }
 
 
-@dataclass
-class Problems:
-    """What is wrong with a submitted form: the error summary and the message by each field.
-
-    `anchors` maps a service's field name to the id of the input the summary links to.
-    """
-
-    anchors: dict[str, str]
-    summary: list[dict[str, str]] = field(default_factory=list)
-    by_field: dict[str, str] = field(default_factory=dict)
-
-    def add(self, name: str | None, message: str) -> None:
-        text = message[:1].upper() + message[1:]
-        if text and text[-1] not in ".!?":
-            text += "."
-        anchor = self.anchors.get(name or "", "")
-        if name in self.anchors:
-            self.by_field.setdefault(name or "", text)
-        self.summary.append({"field": anchor, "message": text})
-
-    def __bool__(self) -> bool:
-        return bool(self.summary)
+# The stale-save message links to the stored moderated rating it asks the lead to check.
+STORED_RATING = "current-heading"
 
 
-def _anchors(prefix: str, *names: str) -> dict[str, str]:
-    # Radios and checkboxes link to their first box, which carries the plain id.
-    return {name: f"{prefix}-{name}" for name in names}
+def _form_errors(prefix: str, *names: str, **ids: str) -> FormErrors:
+    """Errors for a form whose inputs have ids `{prefix}-{name}` (radios and checkboxes: the
+    first box), so that several forms can share a page; `ids` places other fields."""
+    return FormErrors(fields=names + tuple(ids), ids={**{name: f"{prefix}-{name}" for name in names}, **ids})
 
 
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-async def _form(request: Request) -> tuple[dict[str, str], list[str]]:
-    """The form's text fields, stripped, and the cited evidence ids (a repeated field)."""
-    form = await request.form()
-    fields = {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-    cited = [v for v in form.getlist("cited_evidence") if isinstance(v, str) and v]
-    return fields, cited
+async def _posted(request: Request) -> tuple[dict[str, str], list[str]]:
+    """The form's text fields and the cited evidence ids (a repeated field)."""
+    form = await read_form(request)
+    return text_fields(form), many(form, "cited_evidence")
 
 
 def _int_or_none(raw: str) -> int | None:
@@ -100,10 +73,13 @@ def _page(
     template: str,
     active: str,
     title: str,
-    status: int = 200,
+    *,
+    errors: FormErrors | None = None,
+    status: int | None = None,
     **ctx: Any,
 ) -> Response:
-    return render(
+    """A rating page in the review's frame, with the notice a redirect asked for."""
+    return page(
         request,
         template,
         {
@@ -113,20 +89,13 @@ def _page(
             "page_title": title,
             "flash": NOTICES.get(request.query_params.get("done", "")),
             "flag_words": FLAG_WORDS,
+            "errors": [],
+            "field_errors": {},
             **ctx,
         },
+        errors=errors,
         status_code=status,
     )
-
-
-def _attempt(session: Session, problems: Problems, action: Any) -> Any:
-    """Run a service call; on refusal, undo what it began and note why for the page."""
-    try:
-        return action()
-    except DomainError as exc:
-        session.rollback()
-        problems.add(exc.field, exc.message)
-        return None
 
 
 # The self-assessment questionnaire -------------------------------------------------------------
@@ -137,10 +106,10 @@ def _questionnaire(
     session: Session,
     scope: ReviewScope,
     *,
-    problems: Problems | None = None,
+    errors: FormErrors | None = None,
     error_ref: str | None = None,
     posted: dict[str, Any] | None = None,
-    status: int = 200,
+    status: int | None = None,
 ) -> Response:
     review = scope.review
     framework = review_framework(session, review)
@@ -161,14 +130,15 @@ def _questionnaire(
         for domain in framework.domains
     ]
     organisation = None
-    if scope.membership is not None and scope.membership.organisation_id is not None:
-        organisation = session.get(Organisation, scope.membership.organisation_id)
+    if scope.organisation_id is not None:
+        organisation = session.get(Organisation, scope.organisation_id)
     return _page(
         request,
         scope,
         "ratings/self_assessment.html",
         "self",
         "Self-assessment",
+        errors=errors,
         status=status,
         framework=framework,
         own=own,
@@ -180,9 +150,7 @@ def _questionnaire(
         total=len(refs),
         saved_ref=saved if saved in refs else "",
         organisation=organisation,
-        errors=problems.summary if problems else [],
         error_ref=error_ref,
-        field_errors=problems.by_field if problems else {},
         posted=posted or {},
     )
 
@@ -195,7 +163,7 @@ def self_assessment_page(
 ) -> Response:
     if scope.role is not Role.self_assessor:
         # The team sees everyone's self-assessment, with names, on the ratings page.
-        return _see_other(f"/reviews/{scope.review.id}/ratings")
+        return see_other(f"/reviews/{scope.review.id}/ratings")
     return _questionnaire(request, session, scope)
 
 
@@ -203,41 +171,41 @@ def self_assessment_page(
 def close_self_assessment(
     session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> Response:
-    service.set_self_assessment_closed(session, scope=scope, closed=True)
-    return _see_other(f"/reviews/{scope.review.id}/ratings?done=closed#self-assessment")
+    service.set_self_assessment_closed(session, ctx=scope, closed=True)
+    return see_other(f"/reviews/{scope.review.id}/ratings?done=closed#self-assessment")
 
 
 @router.post("/reviews/{review_id}/self-assessment/reopen")
 def reopen_self_assessment(
     session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> Response:
-    service.set_self_assessment_closed(session, scope=scope, closed=False)
-    return _see_other(f"/reviews/{scope.review.id}/ratings?done=reopened#self-assessment")
+    service.set_self_assessment_closed(session, ctx=scope, closed=False)
+    return see_other(f"/reviews/{scope.review.id}/ratings?done=reopened#self-assessment")
 
 
 @router.post("/reviews/{review_id}/self-assessment/{ref}")
 async def save_self_assessment(
     ref: str, request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.rate_self)
 ) -> Response:
-    fields, _ = await _form(request)
-    problems = Problems(_anchors(ref, "value", "rationale"))
+    fields, _ = await _posted(request)
+    errors = _form_errors(ref, "value", "rationale")
     value = _int_or_none(fields.get("value", ""))
     if value is None:
-        problems.add("value", f"choose a level for {ref}")
+        errors.add("value", f"choose a level for {ref}")
     else:
-        _attempt(
+        attempt(
             session,
-            problems,
+            errors,
             lambda: service.save_rating(
-                session, scope=scope, ref=ref, value=value, rationale=fields.get("rationale", "")
+                session, ctx=scope, ref=ref, value=value, rationale=fields.get("rationale", "")
             ),
         )
-    if problems:
+    if errors:
         status = 409 if scope.review.self_assessment_closed else 422
         return _questionnaire(
-            request, session, scope, problems=problems, error_ref=ref, posted=fields, status=status
+            request, session, scope, errors=errors, error_ref=ref, posted=fields, status=status
         )
-    return _see_other(f"/reviews/{scope.review.id}/self-assessment?saved={ref}#line-{ref}")
+    return see_other(f"/reviews/{scope.review.id}/self-assessment?saved={ref}#line-{ref}")
 
 
 # The ratings grid ------------------------------------------------------------------------------
@@ -245,7 +213,7 @@ async def save_self_assessment(
 
 def radar_svg(framework: Framework, scores: ReviewScores) -> Markup | None:
     """The self-assessment against the moderated ratings as an inline SVG radar chart."""
-    profile = service.rating_profile(framework, scores)
+    profile = results.rating_profile(framework, scores)
     if profile is None or not any(v is not None for v in profile.self_assessment + profile.moderated):
         return None
     per = "domain" if profile.axis_kind == "domain" else "line of enquiry"
@@ -266,7 +234,7 @@ def ratings_page(
 ) -> Response:
     review = scope.review
     framework = review_framework(session, review)
-    scores = service.review_scores(session, review)
+    scores = results.review_scores(session, review)
     lines = {line.ref: line for _, line in framework.lines()}
     own = {r.ref: r for r in service.own_ratings(session, scope=scope)} if scope.can(Action.rate_team) else {}
     return _page(
@@ -281,7 +249,7 @@ def ratings_page(
         domain_names={d.key: d.name for d in framework.domains},
         own=own,
         radar=radar_svg(framework, scores),
-        profile=service.rating_profile(framework, scores),
+        profile=results.rating_profile(framework, scores),
         progress=service.self_assessor_progress(session, review=review),
         can_rate=scope.can(Action.rate_team) and framework.scale.rated,
     )
@@ -296,7 +264,7 @@ def _rate_page(
     scope: ReviewScope,
     ref: str,
     *,
-    problems: Problems | None = None,
+    errors: FormErrors | None = None,
     posted: dict[str, Any] | None = None,
     posted_cited: list[str] | None = None,
 ) -> Response:
@@ -313,7 +281,7 @@ def _rate_page(
         "ratings/rate.html",
         "ratings",
         f"Rate {ref}",
-        status=422 if problems else 200,
+        errors=errors,
         framework=framework,
         domain=domain,
         line=line,
@@ -321,8 +289,6 @@ def _rate_page(
         evidence=service.evidence_for_line(session, review=review, framework=framework, ref=ref, cited=cited),
         cited=cited,
         next_ref=refs[position + 1] if position + 1 < len(refs) else None,
-        errors=problems.summary if problems else [],
-        field_errors=problems.by_field if problems else {},
         posted=posted,
     )
 
@@ -338,31 +304,30 @@ def rate_page(
 async def save_team_rating(
     ref: str, request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.rate_team)
 ) -> Response:
-    fields, cited = await _form(request)
-    problems = Problems(_anchors("rate", "value", "rationale", "cited_evidence"))
+    fields, cited = await _posted(request)
+    errors = _form_errors("rate", "value", "rationale", "cited_evidence")
     value = _int_or_none(fields.get("value", ""))
     if value is None:
-        problems.add("value", "choose a level")
+        errors.add("value", "choose a level")
     else:
-        _attempt(
+        attempt(
             session,
-            problems,
+            errors,
             lambda: service.save_rating(
                 session,
-                scope=scope,
+                ctx=scope,
                 ref=ref,
                 value=value,
                 rationale=fields.get("rationale", ""),
                 cited_evidence=cited,
             ),
         )
-    if problems:
-        return _rate_page(request, session, scope, ref, problems=problems, posted=fields, posted_cited=cited)
-    framework = review_framework(session, scope.review)
-    refs = framework.refs()
+    if errors:
+        return _rate_page(request, session, scope, ref, errors=errors, posted=fields, posted_cited=cited)
+    refs = review_framework(session, scope.review).refs()
     if fields.get("then") == "next" and ref in refs and refs.index(ref) + 1 < len(refs):
-        return _see_other(f"/reviews/{scope.review.id}/ratings/{refs[refs.index(ref) + 1]}/rate?done=rated")
-    return _see_other(f"/reviews/{scope.review.id}/ratings?done=rated#row-{ref}")
+        return see_other(f"/reviews/{scope.review.id}/ratings/{refs[refs.index(ref) + 1]}/rate?done=rated")
+    return see_other(f"/reviews/{scope.review.id}/ratings?done=rated#row-{ref}")
 
 
 # Moderation ------------------------------------------------------------------------------------
@@ -374,12 +339,12 @@ def _moderation_page(
     scope: ReviewScope,
     ref: str,
     *,
-    problems: Problems | None = None,
+    errors: FormErrors | None = None,
     posted: dict[str, Any] | None = None,
     posted_cited: list[str] | None = None,
-    status: int = 200,
+    status: int | None = None,
 ) -> Response:
-    view = service.moderation_view(session, review=scope.review, ref=ref)
+    view = moderation.moderation_view(session, review=scope.review, ref=ref)
     framework = view.framework
     chart = None
     if framework.scale.rated and view.ratings:
@@ -387,9 +352,11 @@ def _moderation_page(
             charts.spread_chart(
                 {
                     "Self-assessment": [
-                        r.rating.value for r in view.ratings if r.rating.group == "self_assessment"
+                        r.rating.value for r in view.ratings if r.rating.group == service.SELF_ASSESSMENT
                     ],
-                    "Review team": [r.rating.value for r in view.ratings if r.rating.group == "review_team"],
+                    "Review team": [
+                        r.rating.value for r in view.ratings if r.rating.group == service.REVIEW_TEAM
+                    ],
                 },
                 framework.scale.values,
                 {level.value: level.label for level in framework.scale.levels},
@@ -406,6 +373,7 @@ def _moderation_page(
         "ratings/moderation.html",
         "ratings",
         f"Moderate {ref}",
+        errors=errors,
         status=status,
         view=view,
         framework=framework,
@@ -413,8 +381,6 @@ def _moderation_page(
         cited=cited,
         excerpts={item.id: plain_excerpt(item.narrative, 240) for item in view.evidence},
         can_moderate=scope.can(Action.moderate) and framework.scale.rated,
-        errors=problems.summary if problems else [],
-        field_errors=problems.by_field if problems else {},
         posted=posted,
     )
 
@@ -430,49 +396,44 @@ def moderation_page(
 async def save_moderation(
     ref: str, request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.moderate)
 ) -> Response:
-    fields, cited = await _form(request)
-    problems = Problems(
-        {**_anchors("moderate", "value", "rationale", "cited_evidence"), "version": "moderate-value"}
-    )
+    fields, cited = await _posted(request)
+    errors = _form_errors("moderate", "value", "rationale", "cited_evidence", version=STORED_RATING)
     value = _int_or_none(fields.get("value", ""))
     version = _int_or_none(fields.get("version", "")) if fields.get("version") else None
-    stale = False
     if value is None:
-        problems.add("value", "choose the moderated level")
+        errors.add("value", "choose the moderated level")
     else:
-        try:
-            service.moderate(
+        attempt(
+            session,
+            errors,
+            lambda: moderation.moderate(
                 session,
-                scope=scope,
+                ctx=scope,
                 ref=ref,
                 value=value,
                 rationale=fields.get("rationale", ""),
                 cited_evidence=cited,
                 expected_version=version,
                 reason=fields.get("reason", ""),
-            )
-        except Conflict as exc:
-            session.rollback()
-            stale = True
-            problems.add("version", exc.message)
-        except DomainError as exc:
-            session.rollback()
-            problems.add(exc.field, exc.message)
-    if problems:
-        # After a stale save the form keeps what this person chose, but now carries the stored
-        # version: saving again replaces the other rating knowingly, having seen it above.
+            ),
+        )
+    if errors:
+        # A refusal about the version means someone else saved first. The form then keeps what
+        # this person chose but carries the stored version: saving again replaces the other
+        # rating knowingly, having seen it above.
+        stale = STORED_RATING in errors.by_field
         kept = {k: v for k, v in fields.items() if k != "version"} if stale else fields
         return _moderation_page(
             request,
             session,
             scope,
             ref,
-            problems=problems,
+            errors=errors,
             posted=kept,
             posted_cited=cited,
             status=409 if stale else 422,
         )
-    return _see_other(f"/reviews/{scope.review.id}/moderation/{ref}?done=moderated")
+    return see_other(f"/reviews/{scope.review.id}/moderation/{ref}?done=moderated")
 
 
 # Results and overrides ----------------------------------------------------------------------------
@@ -483,12 +444,12 @@ def _results_page(
     session: Session,
     scope: ReviewScope,
     *,
-    problems: Problems | None = None,
+    errors: FormErrors | None = None,
     posted: dict[str, Any] | None = None,
 ) -> Response:
     review = scope.review
     framework = review_framework(session, review)
-    scores = service.review_scores(session, review)
+    scores = results.review_scores(session, review)
     targets = [("overall", "The overall result")] + [
         (f"domain:{domain.key}", f"Domain: {domain.name}") for domain in framework.domains
     ]
@@ -503,15 +464,13 @@ def _results_page(
         "ratings/results.html",
         "ratings",
         "Results",
-        status=422 if problems else 200,
+        errors=errors,
         framework=framework,
         scores=scores,
-        overrides=service.list_overrides(session, review=review),
+        overrides=moderation.list_overrides(session, review=review),
         targets=targets,
         levels=levels,
         can_override=scope.can(Action.moderate) and framework.scale.rated,
-        errors=problems.summary if problems else [],
-        field_errors=problems.by_field if problems else {},
         posted=posted or {},
     )
 
@@ -533,44 +492,40 @@ def _target(raw: str) -> tuple[str, str]:
 async def save_override(
     request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.moderate)
 ) -> Response:
-    fields, _ = await _form(request)
-    problems = Problems(
-        {
-            "scope": "target",
-            "domain_key": "target",
-            "level": "override-level",
-            "justification": "override-justification",
-        }
+    fields, _ = await _posted(request)
+    # The select names both the scope and the domain; the level radios link to their first box.
+    errors = _form_errors(
+        "override", "justification", scope="target", domain_key="target", level="override-level"
     )
     result_scope, domain_key = _target(fields.get("target", ""))
     level = _int_or_none(fields.get("level", ""))
     if not fields.get("target"):
-        problems.add("scope", "choose the result to override")
+        errors.add("scope", "choose the result to override")
     if level is None:
-        problems.add("level", "choose the level the result should have")
-    if not problems:
-        _attempt(
+        errors.add("level", "choose the level the result should have")
+    if not errors:
+        attempt(
             session,
-            problems,
-            lambda: service.set_override(
+            errors,
+            lambda: moderation.set_override(
                 session,
-                scope=scope,
+                ctx=scope,
                 result_scope=result_scope,
                 domain_key=domain_key,
                 level=level or 0,
                 justification=fields.get("justification", ""),
             ),
         )
-    if problems:
-        return _results_page(request, session, scope, problems=problems, posted=fields)
-    return _see_other(f"/reviews/{scope.review.id}/scores?done=override-saved#overrides")
+    if errors:
+        return _results_page(request, session, scope, errors=errors, posted=fields)
+    return see_other(f"/reviews/{scope.review.id}/scores?done=override-saved#overrides")
 
 
 @router.post("/reviews/{review_id}/scores/overrides/remove")
 async def remove_override(
     request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.moderate)
 ) -> Response:
-    fields, _ = await _form(request)
+    fields, _ = await _posted(request)
     result_scope, domain_key = _target(fields.get("target", ""))
-    service.delete_override(session, scope=scope, result_scope=result_scope, domain_key=domain_key)
-    return _see_other(f"/reviews/{scope.review.id}/scores?done=override-removed#overrides")
+    moderation.delete_override(session, ctx=scope, result_scope=result_scope, domain_key=domain_key)
+    return see_other(f"/reviews/{scope.review.id}/scores?done=override-removed#overrides")

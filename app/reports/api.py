@@ -15,6 +15,7 @@ from app.core.middleware import CSP
 from app.core.models_base import aware
 from app.reports import jobs, service
 from app.reports.assets import ASSET_TYPES, RefusedURL, content_type_for, resolve_asset
+from app.reports.links import api_base, download_url, job_url
 from app.reports.models import ReportJob, ReportRender
 from app.reports.options import DEFAULT_TEMPLATE_SET, ReportOptions
 from app.reports.schemas import (
@@ -27,21 +28,12 @@ from app.reports.schemas import (
 from app.reports.templates import get_template_set, template_sets
 from app.reviews.access import ReviewScope
 from app.reviews.deps import review_scope
-from app.reviews.models import Review
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}", tags=["report"], lifespan=jobs.lifespan)
 
 # The preview may be shown in a frame of our own report page, and nowhere else.
 PREVIEW_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 TemplateSetQuery = Annotated[str, Query(max_length=64, description="the template set to preview")]
-
-
-def _base(review_id: int | None) -> str:
-    return f"/api/v1/reviews/{review_id}/report"
-
-
-def download_url(render: ReportRender) -> str:
-    return f"{_base(render.review_id)}/files/{render.id}"
 
 
 def render_public(render: ReportRender) -> ReportRenderPublic:
@@ -61,7 +53,7 @@ def render_public(render: ReportRender) -> ReportRenderPublic:
 
 def job_public(session: Session, job: ReportJob) -> ReportJobPublic:
     """The job with its render (when done) and where to look next."""
-    render = session.get(ReportRender, job.render_id) if job.render_id else None
+    render = service.job_render(session, job)
     options = ReportOptions.from_dict(job.options)
     return ReportJobPublic(
         id=job.id,
@@ -74,21 +66,8 @@ def job_public(session: Session, job: ReportJob) -> ReportJobPublic:
         started_at=aware(job.started_at),
         finished_at=aware(job.finished_at),
         render=render_public(render) if render else None,
-        links=ReportJobLinks(
-            self=f"{_base(job.review_id)}/jobs/{job.id}", download=download_url(render) if render else None
-        ),
+        links=ReportJobLinks(self=job_url(job), download=download_url(render) if render else None),
     )
-
-
-def start_export(
-    session: Session, review: Review, user_id: int, *, fmt: str, variant: str, template_set: str
-) -> ReportJob:
-    """Check the options and ask for the render; the thread is woken once the job is stored."""
-    options, _ = service.check_options(fmt=fmt, variant=variant, template_set=template_set)
-    job = service.request_export(session, review=review, user_id=user_id, options=options)
-    if job.status == "queued":
-        jobs.submit_after_commit(session)
-    return job
 
 
 @router.post(
@@ -103,10 +82,10 @@ def export_report(
     scope: ReviewScope = review_scope(Action.export_report),
 ) -> ReportJobPublic:
     assert scope.user.id is not None
-    job = start_export(
+    job = jobs.start_export(
         session,
-        scope.review,
-        scope.user.id,
+        review=scope.review,
+        user_id=scope.user.id,
         fmt=body.format,
         variant=body.variant,
         template_set=body.template_set,
@@ -165,7 +144,7 @@ def preview_report(
         session,
         scope.review,
         template_set=chosen.name,
-        stylesheet_href=f"{_base(scope.review.id)}/assets/{chosen.name}/report.css",
+        stylesheet_href=f"{api_base(scope.review.id)}/assets/{chosen.name}/report.css",
     )
     return HTMLResponse(
         html,

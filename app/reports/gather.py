@@ -2,7 +2,7 @@
 
 The query count does not grow with the size of the review: one query per kind
 of row, joined where a row needs a name from another table. The scoring inputs
-come from `ratings.service.scoring_inputs`, the one place that decides which
+come from `ratings.results.scoring_inputs`, the one place that decides which
 ratings and evidence links the engine sees.
 """
 
@@ -21,7 +21,7 @@ from app.evidence.models import Evidence, EvidenceLine, EvidenceOrganisation, Ev
 from app.findings.models import ActionItem, ActionNote, Finding, Recommendation
 from app.frameworks.schema import Framework
 from app.ratings.models import ModeratedRating
-from app.ratings.service import scoring_inputs
+from app.ratings.results import scoring_inputs
 from app.reports.snapshot import (
     ActionInfo,
     EvidenceItem,
@@ -34,8 +34,8 @@ from app.reports.snapshot import (
     ReviewInfo,
     TeamMember,
 )
+from app.reviews.changes import review_framework
 from app.reviews.models import Membership, Organisation, Review
-from app.reviews.service import review_framework
 
 # Self-assessors are system leaders of the partners, not members of the review team.
 TEAM_ROLES = (Role.lead, Role.reviewer, Role.report_writer, Role.observer)

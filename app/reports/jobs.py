@@ -144,9 +144,35 @@ def submit() -> None:
     runner.notify()
 
 
+def start_export(
+    session: Session, *, review: Review, user_id: int, fmt: str, variant: str, template_set: str
+) -> ReportJob:
+    """Check the options and ask for the render; the thread is woken once the job is stored.
+
+    The one way the API and the report page start an export.
+    """
+    options, _ = service.check_options(fmt=fmt, variant=variant, template_set=template_set)
+    job = service.request_export(session, review=review, user_id=user_id, options=options)
+    if job.status == "queued":
+        submit_after_commit(session)
+    return job
+
+
 def submit_after_commit(session: Session) -> None:
     """Wake the render thread once the caller's unit of work (holding the new job) commits."""
-    event.listen(session, "after_commit", lambda _session: submit(), once=True)
+
+    woken = False
+
+    def wake(committed: Session) -> None:
+        # A savepoint committing (a page's attempt) fires this too; only the unit of work counts,
+        # or the thread would look for the job, and take the database's write lock, too early.
+        nonlocal woken
+        if woken or committed.in_nested_transaction():
+            return
+        woken = True
+        submit()
+
+    event.listen(session, "after_commit", wake)
 
 
 @asynccontextmanager

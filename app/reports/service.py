@@ -377,7 +377,7 @@ def request_export(session: Session, *, review: Review, user_id: int, options: R
         cached = cached_render(session, prepare(session, review, options))
     job = ReportJob(
         id=str(uuid.uuid4()),
-        review_id=review.id,
+        review_id=review.id or 0,
         requested_by_id=user_id,
         options=options.to_dict(),
         status="done" if cached else "queued",
@@ -396,6 +396,11 @@ def request_export(session: Session, *, review: Review, user_id: int, options: R
         after=audit.snapshot(job),
     )
     return job
+
+
+def job_render(session: Session, job: ReportJob) -> ReportRender | None:
+    """The render a finished job made (or found in the cache), if any."""
+    return session.get(ReportRender, job.render_id) if job.render_id else None
 
 
 def get_job(session: Session, *, review: Review, job_id: str) -> ReportJob:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
-from app.core.errors import DomainError, NotFound
-from app.reports import service
-from app.reports.api import download_url, start_export
+from app.core.errors import NotFound
+from app.reports import jobs, service
+from app.reports.links import download_url, job_url
 from app.reports.models import ReportJob, ReportRender
 from app.reports.options import (
     DEFAULT_TEMPLATE_SET,
@@ -31,7 +31,7 @@ from app.reports.options import (
 from app.reports.templates import template_sets
 from app.reviews.access import ReviewScope
 from app.reviews.deps import review_scope
-from app.web.templating import render
+from app.web.kit import FormErrors, attempt, page, read_form, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,13 +70,13 @@ def _render_row(render: ReportRender) -> dict[str, Any]:
 def _job_view(session: Session, job: ReportJob | None) -> dict[str, Any] | None:
     if job is None:
         return None
-    render = session.get(ReportRender, job.render_id) if job.render_id else None
+    render = service.job_render(session, job)
     return {
         "id": job.id,
         "status": job.status,
         "words": JOB_WORDS.get(job.status, job.status),
         "error": job.error,
-        "api_url": f"/api/v1/reviews/{job.review_id}/report/jobs/{job.id}",
+        "api_url": job_url(job),
         "render": _render_row(render) if render else None,
         "options": ReportOptions.from_dict(job.options).describe(),
     }
@@ -89,8 +89,7 @@ def _page(
     *,
     job: ReportJob | None = None,
     form: dict[str, str] | None = None,
-    errors: list[dict[str, str]] | None = None,
-    field_errors: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
 ) -> Response:
     review = scope.review
     sets = template_sets()
@@ -110,10 +109,10 @@ def _page(
         "preview_url": f"/api/v1/reviews/{review.id}/report.html",
         "can_export": scope.can(Action.export_report),
         "can_write_text": scope.can(Action.write_findings),
-        "errors": errors or [],
-        "field_errors": field_errors or {},
+        "errors": [],
+        "field_errors": {},
     }
-    return render(request, "reports/report.html", context, status_code=422 if errors else 200)
+    return page(request, "reports/report.html", context, errors=errors)
 
 
 @router.get("/reviews/{review_id}/report")
@@ -141,28 +140,23 @@ def report_page(
 async def export_from_page(
     request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.export_report)
 ) -> Response:
-    raw = await request.form()
-    form = {name: str(raw.get(name, "")).strip() for name in FORM_FIELDS}
-    assert scope.user.id is not None
-    try:
-        job = start_export(
+    sent = text_fields(await read_form(request))
+    form = {name: sent.get(name, "") for name in FORM_FIELDS}
+    user_id = scope.user.id
+    assert user_id is not None
+    errors = FormErrors(FORM_FIELDS)
+    job = attempt(
+        session,
+        errors,
+        lambda: jobs.start_export(
             session,
-            scope.review,
-            scope.user.id,
+            review=scope.review,
+            user_id=user_id,
             fmt=form["format"] or "pdf",
             variant=form["variant"] or DEFAULT_VARIANT,
             template_set=form["template_set"] or DEFAULT_TEMPLATE_SET,
-        )
-    except DomainError as exc:
-        session.rollback()
-        field = exc.field if exc.field in FORM_FIELDS else ""
-        message = exc.message[:1].upper() + exc.message[1:]
-        return _page(
-            request,
-            session,
-            scope,
-            form=form,
-            errors=[{"field": field, "message": message}],
-            field_errors={field: message} if field else {},
-        )
-    return RedirectResponse(f"/reviews/{scope.review.id}/report?job={job.id}#progress", status_code=303)
+        ),
+    )
+    if job is None:
+        return _page(request, session, scope, form=form, errors=errors)
+    return see_other(f"/reviews/{scope.review.id}/report?job={job.id}#progress")

@@ -1,4 +1,4 @@
-"""JSON API for reviews, their partner organisations and their team."""
+"""JSON API for reviews, their partner organisations and their team, and the caller's own reviews."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from app.accounts.deps import AdminUser, CurrentUser
 from app.accounts.permissions import Action
+from app.accounts.schemas import user_public
 from app.core.deps import SessionDep
 from app.reviews import service, workflow
 from app.reviews.access import ReviewScope, membership_of
@@ -15,18 +16,22 @@ from app.reviews.schemas import (
     MemberCreate,
     MemberPublic,
     MemberUpdate,
+    MePublic,
     OrganisationCreate,
     OrganisationPublic,
     OrganisationUpdate,
     ReportTextUpdate,
     ReviewCreate,
     ReviewPublic,
+    ReviewRolePublic,
     ReviewStatus,
     ReviewUpdate,
     StatusMove,
 )
 
-router = APIRouter(prefix="/api/v1/reviews", tags=["reviews"])
+router = APIRouter(prefix="/api/v1")
+# The review routes; mounted on `router` at the end of this module, beside `/me`.
+reviews = APIRouter(prefix="/reviews", tags=["reviews"])
 
 
 def review_public(review: Review, role: str | None) -> ReviewPublic:
@@ -44,7 +49,7 @@ def _scoped(scope: ReviewScope) -> ReviewPublic:
 def member_public(member: service.TeamMember) -> MemberPublic:
     m = member.membership
     return MemberPublic(
-        id=m.id,
+        id=m.id or 0,
         user_id=m.user_id,
         email=member.user.email,
         display_name=member.user.display_name,
@@ -55,78 +60,72 @@ def member_public(member: service.TeamMember) -> MemberPublic:
     )
 
 
-@router.post(
+@reviews.post(
     "", status_code=status.HTTP_201_CREATED, summary="Open a review and name its lead (administrators)"
 )
 def create_review(body: ReviewCreate, user: AdminUser, session: SessionDep) -> ReviewPublic:
     review = service.create_review_with_lead(session, user_id=user.id, **body.model_dump())
-    membership = membership_of(session, user.id, review.id)
+    membership = membership_of(session, user.id or 0, review.id or 0)
     return review_public(review, membership.role if membership else None)
 
 
-@router.get("", summary="Reviews you have a role in (administrators: every review)")
+@reviews.get("", summary="Reviews you have a role in (administrators: every review)")
 def list_reviews(
     user: CurrentUser, session: SessionDep, status: ReviewStatus | None = None
 ) -> list[ReviewPublic]:
     return [review_public(review, role) for review, role in service.reviews_for(session, user, status=status)]
 
 
-@router.get("/{review_id}", summary="One review")
+@reviews.get("/{review_id}", summary="One review")
 def get_review(scope: ReviewScope = review_scope(Action.read_review)) -> ReviewPublic:
     return _scoped(scope)
 
 
-@router.patch("/{review_id}", summary="Change the review's details")
+@reviews.patch("/{review_id}", summary="Change the review's details")
 def update_review(
     body: ReviewUpdate, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> ReviewPublic:
-    service.update_review(
-        session, review=scope.review, user_id=scope.user.id, changes=body.model_dump(exclude_unset=True)
-    )
+    service.update_review(session, ctx=scope, changes=body.model_dump(exclude_unset=True))
     return _scoped(scope)
 
 
-@router.put("/{review_id}/report-text", summary="Write the report's summary, people's experience and scope")
+@reviews.put("/{review_id}/report-text", summary="Write the report's summary, people's experience and scope")
 def put_report_text(
     body: ReportTextUpdate, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
 ) -> ReviewPublic:
-    service.set_report_text(
-        session, review=scope.review, user_id=scope.user.id, changes=body.model_dump(exclude_unset=True)
-    )
+    service.set_report_text(session, ctx=scope, changes=body.model_dump(exclude_unset=True))
     return _scoped(scope)
 
 
-@router.post("/{review_id}/status", summary="Move the review one step along its workflow")
+@reviews.post("/{review_id}/status", summary="Move the review one step along its workflow")
 def move_status(
     body: StatusMove, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> ReviewPublic:
-    service.move_status(session, review=scope.review, user_id=scope.user.id, status=body.status)
+    service.move_status(session, ctx=scope, status=body.status)
     return _scoped(scope)
 
 
 # Partner organisations
 
 
-@router.get("/{review_id}/organisations", summary="The review's partner organisations")
+@reviews.get("/{review_id}/organisations", summary="The review's partner organisations")
 def list_organisations(
     session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
 ) -> list[OrganisationPublic]:
     return [OrganisationPublic.model_validate(o) for o in service.list_organisations(session, scope.review)]
 
 
-@router.post(
+@reviews.post(
     "/{review_id}/organisations", status_code=status.HTTP_201_CREATED, summary="Add a partner organisation"
 )
 def add_organisation(
     body: OrganisationCreate, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> OrganisationPublic:
-    organisation = service.add_organisation(
-        session, review=scope.review, user_id=scope.user.id, name=body.name, org_type=body.org_type
-    )
+    organisation = service.add_organisation(session, ctx=scope, name=body.name, org_type=body.org_type)
     return OrganisationPublic.model_validate(organisation)
 
 
-@router.patch("/{review_id}/organisations/{organisation_id}", summary="Rename a partner or change its type")
+@reviews.patch("/{review_id}/organisations/{organisation_id}", summary="Rename a partner or change its type")
 def update_organisation(
     organisation_id: int,
     body: OrganisationUpdate,
@@ -135,15 +134,14 @@ def update_organisation(
 ) -> OrganisationPublic:
     organisation = service.update_organisation(
         session,
-        review=scope.review,
-        user_id=scope.user.id,
+        ctx=scope,
         organisation_id=organisation_id,
         changes=body.model_dump(exclude_unset=True),
     )
     return OrganisationPublic.model_validate(organisation)
 
 
-@router.delete(
+@reviews.delete(
     "/{review_id}/organisations/{organisation_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove a partner nothing refers to",
@@ -151,9 +149,7 @@ def update_organisation(
 def delete_organisation(
     organisation_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> Response:
-    service.delete_organisation(
-        session, review=scope.review, user_id=scope.user.id, organisation_id=organisation_id
-    )
+    service.delete_organisation(session, ctx=scope, organisation_id=organisation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -164,29 +160,28 @@ def _member(session: SessionDep, scope: ReviewScope, membership_id: int) -> Memb
     return member_public(service.team_member(session, scope.review, membership_id))
 
 
-@router.get("/{review_id}/members", summary="The review team and their roles")
+@reviews.get("/{review_id}/members", summary="The review team and their roles")
 def list_members(
     session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
 ) -> list[MemberPublic]:
     return [member_public(m) for m in service.list_members(session, scope.review)]
 
 
-@router.post("/{review_id}/members", status_code=status.HTTP_201_CREATED, summary="Give an account a role")
+@reviews.post("/{review_id}/members", status_code=status.HTTP_201_CREATED, summary="Give an account a role")
 def add_member(
     body: MemberCreate, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> MemberPublic:
     membership = service.add_member(
         session,
-        review=scope.review,
-        user_id=scope.user.id,
+        ctx=scope,
         email=body.email,
         role=body.role,
         organisation_id=body.organisation_id,
     )
-    return _member(session, scope, membership.id)
+    return _member(session, scope, membership.id or 0)
 
 
-@router.patch("/{review_id}/members/{membership_id}", summary="Change a member's role or organisation")
+@reviews.patch("/{review_id}/members/{membership_id}", summary="Change a member's role or organisation")
 def update_member(
     membership_id: int,
     body: MemberUpdate,
@@ -195,15 +190,14 @@ def update_member(
 ) -> MemberPublic:
     service.update_member(
         session,
-        review=scope.review,
-        user_id=scope.user.id,
+        ctx=scope,
         membership_id=membership_id,
         changes=body.model_dump(exclude_unset=True),
     )
     return _member(session, scope, membership_id)
 
 
-@router.delete(
+@reviews.delete(
     "/{review_id}/members/{membership_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Take someone off the team (never the last lead)",
@@ -211,5 +205,26 @@ def update_member(
 def remove_member(
     membership_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> Response:
-    service.remove_member(session, review=scope.review, user_id=scope.user.id, membership_id=membership_id)
+    service.remove_member(session, ctx=scope, membership_id=membership_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# The caller's own account and reviews
+
+
+@router.get("/me", tags=["auth"], summary="Who am I: my account and my role in each review")
+def me(session: SessionDep, user: CurrentUser) -> MePublic:
+    roles = [
+        ReviewRolePublic(
+            review_id=item.review.id or 0,
+            title=item.review.title,
+            place=item.review.place,
+            status=item.review.status,
+            role=str(item.role),
+        )
+        for item in service.reviews_of(session, user)
+    ]
+    return MePublic(**user_public(user).model_dump(), reviews=roles)
+
+
+router.include_router(reviews)

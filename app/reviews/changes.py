@@ -11,22 +11,27 @@ Every service that changes a review takes a write context (`WriteContext`, or th
    so that retention can remove them later without losing the record of who did what;
 3. bumps the review's revision, which feeds the report cache key.
 
-No service writes an audit row for review content any other way.
+No service writes an audit row for review content any other way, and a request that changes
+review content without the recorder is refused when it commits (see `_guard_commit`).
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from app.core import audit
+from app.core.db import REQUEST_SESSION
 from app.core.errors import ReadOnly
 from app.core.timeutil import utcnow
 from app.frameworks import service as frameworks
@@ -64,7 +69,8 @@ _PUBLISHED = frozenset({Write.action_plan, Write.correction, Write.retention})
 
 # Which writes each review status accepts: the one table every write reads.
 ACCEPTS: dict[str, frozenset[Write]] = {
-    status: (_PUBLISHED if status == REVIEW_STATUSES[-1] else _BEFORE_PUBLICATION) for status in REVIEW_STATUSES
+    status: (_PUBLISHED if status == REVIEW_STATUSES[-1] else _BEFORE_PUBLICATION)
+    for status in REVIEW_STATUSES
 }
 
 
@@ -112,11 +118,110 @@ def touch(session: Session, review: Review) -> None:
         update(Review)
         .where(col(Review.id) == review.id)
         .values(revision=Review.revision + 1, updated_at=now)
-        .returning(Review.revision)
-        .execution_options(synchronize_session=False)
+        .returning(col(Review.revision))
+        .execution_options(synchronize_session=False, **{_TOUCH: True})
     ).scalar_one()
     set_committed_value(review, "revision", revision)
     set_committed_value(review, "updated_at", now)
+
+
+class UnrecordedChange(RuntimeError):
+    """A request changed review content without going through the recorder: a programming error."""
+
+
+# Rows that belong to a review but are not its content: the audit trail itself, and rendered
+# reports (an export reads the review; it does not change it).
+_NOT_CONTENT = frozenset({"audit_event", "report_render", "report_job"})
+
+
+@functools.cache
+def content_tables() -> frozenset[str]:
+    """Tables holding review content: the review, the tables with a `review_id`, and those that
+    hang off them (evidence links, versions, attachments, action notes), read from the schema."""
+    tables = SQLModel.metadata.tables.values()
+    content = {t.name for t in tables if "review_id" in t.c and t.name not in _NOT_CONTENT}
+    grew = True
+    while grew:
+        children = {
+            t.name
+            for t in tables
+            if t.name not in content | _NOT_CONTENT
+            and any(fk.column.table.name in content - {"review"} for fk in t.foreign_keys)
+        }
+        content |= children
+        grew = bool(children)
+    return frozenset(content | {"review"})
+
+
+_RECORDED = "sysreview_recorded"
+_SAVED = "sysreview_guard_at_savepoints"
+# Marks the revision bump: on its own (a renamed person's reviews) it is no change of content.
+_TOUCH = "sysreview_touch"
+_CHANGED = "sysreview_review_changed"
+
+
+def _mark_recorded(session: Session) -> None:
+    session.info[_RECORDED] = True
+
+
+@event.listens_for(Session, "before_flush")
+def _note_flushed_changes(session: Session, _context: object = None, _instances: object = None) -> None:
+    if not session.info.get(REQUEST_SESSION) or session.info.get(_CHANGED):
+        return
+    for row in itertools.chain(session.new, session.dirty, session.deleted):
+        table = getattr(type(row), "__tablename__", "")
+        if table not in content_tables() or (row in session.dirty and not session.is_modified(row)):
+            continue
+        session.info[_CHANGED] = f"{table} {getattr(row, 'id', '')}".strip()
+        return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement_changes(state: ORMExecuteState) -> None:
+    session = state.session
+    if not session.info.get(REQUEST_SESSION) or not (state.is_insert or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get(_TOUCH):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", "")
+    if name not in content_tables() or session.info.get(_CHANGED):
+        return
+    session.info[_CHANGED] = name
+
+
+@event.listens_for(Session, "before_commit")
+def _guard_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released within the unit of work: the recorder may follow it
+    _note_flushed_changes(session)  # what the commit is about to flush counts too
+    changed = session.info.get(_CHANGED)
+    if changed and not session.info.get(_RECORDED):
+        raise UnrecordedChange(f"a request changed review content ({changed}) without app.reviews.changes")
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _remember_at_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        saved = session.info.setdefault(_SAVED, {})
+        saved[id(transaction)] = (session.info.get(_CHANGED), session.info.get(_RECORDED))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _restore_at_savepoint_rollback(session: Session, transaction: SessionTransaction) -> None:
+    # A refused call rolled back to its savepoint (the page kit's `attempt`): what it changed
+    # and recorded is gone, so the guard forgets it too.
+    if transaction.nested and id(transaction) in session.info.get(_SAVED, {}):
+        session.info[_CHANGED], session.info[_RECORDED] = session.info[_SAVED][id(transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _reset_guard(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.get(_SAVED, {}).pop(id(transaction), None)
+    elif transaction.parent is None:
+        for key in (_CHANGED, _RECORDED, _SAVED):
+            session.info.pop(key, None)
 
 
 def record(
@@ -133,6 +238,7 @@ def record(
 ) -> audit.AuditEvent:
     """Record one change to the review in the caller's unit of work: check, audit, touch."""
     check_accepts(ctx.review, write)
+    _mark_recorded(session)
     event = audit.record(
         session,
         user_id=ctx.user_id,
@@ -152,10 +258,15 @@ def record(
 
 @dataclass
 class Batch:
-    """A bulk change (an import, a renumbering) gathered into one audit row."""
+    """A bulk change (an import, a renumbering) gathered into one audit row.
+
+    `details` describe the change as a whole (the file imported, counts by outcome) and go into
+    the audit row beside the ids of the records it changed.
+    """
 
     entity: str
     ids: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
 
     def add(self, entity_id: object) -> None:
         self.ids.append(str(entity_id))
@@ -163,16 +274,27 @@ class Batch:
 
 @contextmanager
 def batch(
-    session: Session, ctx: WriteContext, *, write: Write, entity: str, action: str, reason: str = ""
+    session: Session,
+    ctx: WriteContext,
+    *,
+    write: Write,
+    entity: str,
+    action: str,
+    reason: str = "",
+    entity_id: object = "",
+    record_unchanged: bool = False,
 ) -> Iterator[Batch]:
     """Check the write up front, let the caller make many changes, then record them as one.
 
-    Nothing is recorded when the body raises (the unit of work rolls back) or adds nothing.
+    Nothing is recorded when the body raises (the unit of work rolls back). A batch that changed
+    nothing is recorded only when `record_unchanged` asks for it (an import of a file whose rows
+    are all stored already is still worth a line in the trail), and then leaves the revision alone.
     """
     check_accepts(ctx.review, write)
+    _mark_recorded(session)
     gathered = Batch(entity)
     yield gathered
-    if not gathered.ids:
+    if not gathered.ids and not record_unchanged:
         return
     audit.record(
         session,
@@ -180,12 +302,13 @@ def batch(
         actor=ctx.actor,
         review_id=ctx.review.id,
         entity=entity,
-        entity_id=f"{len(gathered.ids)} items",
+        entity_id=entity_id or f"{len(gathered.ids)} items",
         action=action,
-        after={"count": len(gathered.ids), "ids": gathered.ids},
+        after={**gathered.details, "count": len(gathered.ids), "ids": gathered.ids},
         reason=reason,
     )
-    touch(session, ctx.review)
+    if gathered.ids:
+        touch(session, ctx.review)
 
 
 def snapshot(row: Any, fields: Iterable[str] | None = None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Request and response shapes for reviews, partner organisations and the team.
+"""Request and response shapes for reviews, partner organisations, the team and "your reviews".
 
 The schemas check types; the services check the rules (and name the field at fault), so the
 web forms, which call the services directly, get the same answers as the API.
@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.accounts.schemas import UserPublic
 from app.reviews.models import ORGANISATION_TYPES, REVIEW_KINDS, REVIEW_STATUSES
 
 ReviewKind = Literal[REVIEW_KINDS]  # type: ignore[valid-type]
@@ -137,3 +138,17 @@ class MemberPublic(BaseModel):
     organisation_id: int | None
     organisation_name: str | None
     created_at: dt.datetime
+
+
+class ReviewRolePublic(BaseModel):
+    review_id: int
+    title: str
+    place: str
+    status: str
+    role: str
+
+
+class MePublic(UserPublic):
+    """The caller's account and their role in each review."""
+
+    reviews: list[ReviewRolePublic]

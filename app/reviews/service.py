@@ -7,24 +7,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.accounts.permissions import Role
-from app.core import audit
-from app.core.errors import Conflict, Invalid, NotFound, ReadOnly
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.timeutil import utcnow
-from app.dataprofile.models import IndicatorValue
-from app.evidence.models import Evidence, EvidenceOrganisation
-from app.findings.models import ActionItem, Finding, Recommendation
 from app.frameworks import service as frameworks
 from app.frameworks.models import FrameworkVersion
-from app.frameworks.schema import Framework
-from app.ratings.models import ModeratedRating, Rating
-from app.reviews import workflow
+from app.reviews import references, workflow
+from app.reviews.access import WriteContext
+from app.reviews.changes import Write, check_accepts, record, snapshot, touch
 from app.reviews.models import ORGANISATION_TYPES, REVIEW_KINDS, Membership, Organisation, Review
 
 # The review fields people edit, and the report text written by report writers.
@@ -50,32 +45,6 @@ _TEXT_LIMITS: dict[str, tuple[int, str]] = {
     "icb": (200, ""),
 }
 _COUNCIL_MAX = 200
-
-
-def review_framework(session: Session, review: Review) -> Framework:
-    """The framework version this review is pinned to."""
-    return frameworks.get_framework(session, review.framework_key, review.framework_version)
-
-
-def touch(session: Session, review: Review) -> None:
-    """Mark the review's content as changed (feeds the report cache key)."""
-    # An SQL increment, so two concurrent writers cannot both store the same revision; the
-    # new number comes back with it, so the object stays usable after the session closes.
-    now = utcnow()
-    revision = session.execute(
-        update(Review)
-        .where(col(Review.id) == review.id)
-        .values(revision=Review.revision + 1, updated_at=now)
-        .returning(Review.revision)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    set_committed_value(review, "revision", revision)
-    set_committed_value(review, "updated_at", now)
-
-
-def ensure_writable(review: Review) -> None:
-    if review.status == "published":
-        raise ReadOnly("this review is published and can no longer be changed")
 
 
 # Details -------------------------------------------------------------------------------------
@@ -157,10 +126,40 @@ def _framework_row(session: Session, key: object, version: object) -> FrameworkV
         raise Invalid(exc.message, field=field) from None
 
 
+def _creator_context(review: Review, user_id: int | None) -> WriteContext:
+    """The write context of the administrator who opens a review: they need no role in it."""
+    return WriteContext(review=review, user_id=user_id, role=None, organisation_id=None)
+
+
+def _add(session: Session, ctx: WriteContext, row: Any, *, entity: str) -> None:
+    """Store a new record of the review and record its creation."""
+    session.add(row)
+    session.flush()
+    # The revision is the report cache's bookkeeping, not content anyone wrote.
+    after = snapshot(row, [name for name in type(row).model_fields if name != "revision"])
+    record(session, ctx, write=Write.setup, entity=entity, entity_id=row.id, action="create", after=after)
+
+
+def _remove(session: Session, ctx: WriteContext, row: Any, *, entity: str, refused: str) -> None:
+    """Delete a record of the review and record it; Conflict(`refused`) when something refers to it."""
+    entity_id = row.id
+    before = snapshot(row)
+    # The foreign keys have the last word, for any record whose package registered no counter.
+    try:
+        with session.begin_nested():
+            session.delete(row)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(refused, field=f"{entity}_id") from None
+    record(
+        session, ctx, write=Write.setup, entity=entity, entity_id=entity_id, action="delete", before=before
+    )
+
+
 def create_review(
     session: Session,
     *,
-    user_id: int,
+    user_id: int | None,
     title: str,
     place: str,
     kind: str,
@@ -168,22 +167,18 @@ def create_review(
     framework_version: str | None = None,
     **fields: object,
 ) -> Review:
-    """Create a review pinned to a framework version (the newest when none is named)."""
+    """Create a review pinned to a framework version (the newest when none is named).
+
+    There is no review to take a write context from yet, so the creator is named by `user_id`
+    and the opening is recorded with a context built for the new review.
+    """
     details = _clean_details({"title": title, "place": place, "kind": kind, **fields})
     _check_fieldwork(details.get("fieldwork_start"), details.get("fieldwork_end"))
     row = _framework_row(session, framework_key, framework_version)
-    review = Review(framework_key=row.key, framework_version=row.version, **details)
-    session.add(review)
-    session.flush()
-    audit.record(
-        session,
-        user_id=user_id,
-        review_id=review.id,
-        entity="review",
-        entity_id=review.id,
-        action="create",
-        after=audit.snapshot(review),
-    )
+    # Recording the opening counts it as a change like any other; starting one below zero leaves
+    # a new review at revision 0, so a revision counts the changes made since it was opened.
+    review = Review(framework_key=row.key, framework_version=row.version, revision=-1, **details)
+    _add(session, _creator_context(review, user_id), review, entity="review")
     return review
 
 
@@ -210,7 +205,7 @@ def _find_user(session: Session, *, email: str | None, user_id: int | None, fiel
 def create_review_with_lead(
     session: Session,
     *,
-    user_id: int,
+    user_id: int | None,
     lead_email: str | None = None,
     lead_user_id: int | None = None,
     **details: Any,
@@ -222,22 +217,10 @@ def create_review_with_lead(
     # Check the lead before anything is written, so a bad address leaves no half-made review.
     lead = _find_user(session, email=lead_email, user_id=lead_user_id, field=lead_field)
     review = create_review(session, user_id=user_id, **details)
-    _add_membership(session, review=review, user_id=user_id, member=lead, role=Role.lead, organisation=None)
+    _add_membership(
+        session, _creator_context(review, user_id), member=lead, role=Role.lead, organisation=None
+    )
     return review
-
-
-def _content_counts(session: Session, review_id: int) -> dict[str, int]:
-    """What already hangs off the review's framework (lines, categories, indicators)."""
-
-    def count(model: Any) -> int:
-        return session.exec(select(func.count()).select_from(model).where(model.review_id == review_id)).one()
-
-    return {
-        "evidence items": count(Evidence),
-        "ratings": count(Rating) + count(ModeratedRating),
-        "data profile figures": count(IndicatorValue),
-        "findings": count(Finding),
-    }
 
 
 def framework_lock_reason(session: Session, review: Review) -> str | None:
@@ -245,14 +228,15 @@ def framework_lock_reason(session: Session, review: Review) -> str | None:
 
     Evidence, ratings, figures and findings all refer to the framework's lines, categories
     and indicators; swapping the framework under them would leave them pointing at nothing.
+    The packages that hold them say how many there are (`references`).
     """
     first = workflow.REVIEW_STATUSES[0]
     if review.status != first:
         return f"the framework can only change while the review is in {first}"
-    present = [f"{n} {what}" for what, n in _content_counts(session, review.id or 0).items() if n]
+    present = references.framework_content(session, review)
     if present:
-        return "the framework cannot change once work is recorded against it; this review has " + ", ".join(
-            present
+        return "the framework cannot change once work is recorded against it; this review has " + (
+            references.listed(present)
         )
     return None
 
@@ -268,38 +252,40 @@ def _repin(session: Session, review: Review, key: object, version: object) -> tu
     return row.key, row.version
 
 
-def _apply_changes(
+def _apply(
     session: Session,
-    review: Review,
-    user_id: int,
-    fields: list[str],
-    changes: Mapping[str, object],
+    ctx: WriteContext,
+    row: Any,
+    values: Mapping[str, object],
     *,
+    write: Write,
+    entity: str,
     action: str,
-) -> Review:
-    """Set checked values on the review; if anything changed, mark it changed and audit it."""
-    before = audit.snapshot(review, fields)
-    for name, value in changes.items():
-        setattr(review, name, value)
-    after = audit.snapshot(review, fields)
+    fields: tuple[str, ...] | None = None,
+) -> None:
+    """Set checked values on a review record; when anything changed, record the change."""
+    before = snapshot(row, fields)
+    for name, value in values.items():
+        setattr(row, name, value)
+    after = snapshot(row, fields)
     if before != after:
-        touch(session, review)
-        audit.record(
+        session.add(row)
+        record(
             session,
-            user_id=user_id,
-            review_id=review.id,
-            entity="review",
-            entity_id=review.id,
+            ctx,
+            write=write,
+            entity=entity,
+            entity_id=row.id,
             action=action,
             before=before,
             after=after,
         )
-    return review
 
 
-def update_review(session: Session, *, review: Review, user_id: int, changes: Mapping[str, object]) -> Review:
+def update_review(session: Session, *, ctx: WriteContext, changes: Mapping[str, object]) -> Review:
     """Change some of the review's details; only the fields present in `changes` are touched."""
-    ensure_writable(review)
+    check_accepts(ctx.review, Write.setup)
+    review = ctx.review
     changes = dict(changes)
     framework_asked = "framework_key" in changes or "framework_version" in changes
     key = changes.pop("framework_key", review.framework_key)
@@ -315,14 +301,22 @@ def update_review(session: Session, *, review: Review, user_id: int, changes: Ma
         pinned = _repin(session, review, key, version)
         if pinned is not None:
             details["framework_key"], details["framework_version"] = pinned
-    return _apply_changes(session, review, user_id, list(DETAIL_FIELDS), details, action="update")
+    _apply(
+        session,
+        ctx,
+        review,
+        details,
+        write=Write.setup,
+        entity="review",
+        action="update",
+        fields=DETAIL_FIELDS,
+    )
+    return review
 
 
-def set_report_text(
-    session: Session, *, review: Review, user_id: int, changes: Mapping[str, object]
-) -> Review:
+def set_report_text(session: Session, *, ctx: WriteContext, changes: Mapping[str, object]) -> Review:
     """Write the report's opening text (people's experience, summary, scope)."""
-    ensure_writable(review)
+    check_accepts(ctx.review, Write.findings)
     cleaned: dict[str, str] = {}
     for name, value in changes.items():
         if name not in REPORT_TEXT_FIELDS:
@@ -333,46 +327,99 @@ def set_report_text(
         if len(text) > REPORT_TEXT_MAX:
             raise Invalid(f"must be {REPORT_TEXT_MAX:,} characters or fewer", field=name)
         cleaned[name] = text
-    return _apply_changes(session, review, user_id, list(REPORT_TEXT_FIELDS), cleaned, action="report_text")
-
-
-def move_status(session: Session, *, review: Review, user_id: int, status: str) -> Review:
-    """Move the review one step along its workflow (or one step back); publishing is final."""
-    workflow.check_move(review.status, status)
-    fields = ("status", "published_at")
-    before = audit.snapshot(review, fields)
-    review.status = status
-    if status == workflow.FINAL_STATUS:
-        review.published_at = utcnow()
-    touch(session, review)
-    audit.record(
+    _apply(
         session,
-        user_id=user_id,
-        review_id=review.id,
+        ctx,
+        ctx.review,
+        cleaned,
+        write=Write.findings,
+        entity="review",
+        action="report_text",
+        fields=REPORT_TEXT_FIELDS,
+    )
+    return ctx.review
+
+
+def move_status(session: Session, *, ctx: WriteContext, status: str) -> Review:
+    """Move the review one step along its workflow (or one step back); publishing is final."""
+    review = ctx.review
+    workflow.check_move(review.status, status)
+    published_at = utcnow() if status == workflow.FINAL_STATUS else review.published_at
+    # Recorded before the move: the state table is read for the status the review is leaving
+    # (a published review takes no status write, yet the move into publication is one).
+    record(
+        session,
+        ctx,
+        write=Write.status,
         entity="review",
         entity_id=review.id,
         action="status",
-        before=before,
-        after=audit.snapshot(review, fields),
+        before=snapshot(review, ("status", "published_at")),
+        after={"status": status, "published_at": published_at},
     )
+    review.status = status
+    review.published_at = published_at
+    session.add(review)
     return review
+
+
+# Who sees which reviews -----------------------------------------------------------------------
+
+
+@dataclass
+class ReviewRole:
+    """One review as seen from one person's account."""
+
+    review: Review
+    role: Role | None  # None: an administrator looking at a review they hold no role in
+
+
+def _with_roles(
+    session: Session, user: User, *, every: bool, status: str | None = None
+) -> list[tuple[Review, str | None]]:
+    """Reviews with the user's role in each, newest first: only theirs, or `every` review."""
+    if status is not None:
+        workflow.status_index(status)
+    query = select(Review, Membership.role).join(
+        Membership,
+        (col(Membership.review_id) == col(Review.id)) & (col(Membership.user_id) == user.id),
+        isouter=every,
+    )
+    if status is not None:
+        query = query.where(Review.status == status)
+    rows = session.exec(query.order_by(col(Review.created_at).desc(), col(Review.id).desc())).all()
+    return [(review, role) for review, role in rows]
 
 
 def reviews_for(
     session: Session, user: User, *, status: str | None = None
 ) -> list[tuple[Review, str | None]]:
     """Reviews the user has a role in, with that role; an administrator sees every review."""
-    if status is not None:
-        workflow.status_index(status)
-    query = select(Review, Membership.role).join(
-        Membership,
-        (col(Membership.review_id) == col(Review.id)) & (col(Membership.user_id) == user.id),
-        isouter=user.is_admin,
-    )
-    if status is not None:
-        query = query.where(Review.status == status)
-    rows = session.exec(query.order_by(col(Review.created_at).desc(), col(Review.id).desc())).all()
-    return [(review, role) for review, role in rows]
+    return _with_roles(session, user, every=user.is_admin, status=status)
+
+
+def reviews_of(session: Session, user: User) -> list[ReviewRole]:
+    """The reviews the user has a role in, newest first (an administrator's own ones too)."""
+    return [ReviewRole(review, Role(str(role))) for review, role in _with_roles(session, user, every=False)]
+
+
+def all_reviews(session: Session, user: User) -> list[ReviewRole]:
+    """Every review (administrators only), with the user's own role where they hold one."""
+    if not user.is_admin:
+        raise Forbidden("only administrators can see every review")
+    return [
+        ReviewRole(review, Role(role) if role else None)
+        for review, role in _with_roles(session, user, every=True)
+    ]
+
+
+def _refresh_reviews_of(session: Session, user: User) -> None:
+    """A person's name is printed in the reports of their reviews: a new name is new content."""
+    for review, _role in _with_roles(session, user, every=False):
+        touch(session, review)
+
+
+accounts.on_renamed.append(_refresh_reviews_of)
 
 
 # Partner organisations ----------------------------------------------------------------------
@@ -425,110 +472,52 @@ def _clean_organisation(
     return cleaned
 
 
-def add_organisation(
-    session: Session, *, review: Review, user_id: int, name: str, org_type: str
-) -> Organisation:
+def add_organisation(session: Session, *, ctx: WriteContext, name: str, org_type: str) -> Organisation:
     """Add a partner organisation to the review."""
-    ensure_writable(review)
-    cleaned = _clean_organisation(session, review, {"name": name, "org_type": org_type})
-    organisation = Organisation(review_id=review.id, **cleaned)  # type: ignore[arg-type]
-    session.add(organisation)
-    session.flush()
-    touch(session, review)
-    audit.record(
-        session,
-        user_id=user_id,
-        review_id=review.id,
-        entity="organisation",
-        entity_id=organisation.id,
-        action="create",
-        after=audit.snapshot(organisation),
-    )
+    check_accepts(ctx.review, Write.setup)
+    cleaned = _clean_organisation(session, ctx.review, {"name": name, "org_type": org_type})
+    organisation = Organisation(review_id=ctx.review.id, **cleaned)  # type: ignore[arg-type]
+    _add(session, ctx, organisation, entity="organisation")
     return organisation
 
 
 def update_organisation(
-    session: Session, *, review: Review, user_id: int, organisation_id: int, changes: Mapping[str, object]
+    session: Session, *, ctx: WriteContext, organisation_id: int, changes: Mapping[str, object]
 ) -> Organisation:
     """Rename a partner organisation or change its type."""
-    ensure_writable(review)
-    organisation = get_organisation(session, review, organisation_id)
-    cleaned = _clean_organisation(session, review, changes, current=organisation)
-    before = audit.snapshot(organisation)
-    for name, value in cleaned.items():
-        setattr(organisation, name, value)
-    after = audit.snapshot(organisation)
-    if before != after:
-        session.add(organisation)
-        touch(session, review)
-        audit.record(
-            session,
-            user_id=user_id,
-            review_id=review.id,
-            entity="organisation",
-            entity_id=organisation.id,
-            action="update",
-            before=before,
-            after=after,
-        )
+    check_accepts(ctx.review, Write.setup)
+    organisation = get_organisation(session, ctx.review, organisation_id)
+    cleaned = _clean_organisation(session, ctx.review, changes, current=organisation)
+    _apply(session, ctx, organisation, cleaned, write=Write.setup, entity="organisation", action="update")
     return organisation
+
+
+def _count_members_of(session: Session, review: Review, organisation_id: int) -> int:
+    return session.exec(
+        select(func.count()).select_from(Membership).where(Membership.organisation_id == organisation_id)
+    ).one()
+
+
+references.register_organisation_counter("team members", _count_members_of)
 
 
 def organisation_references(session: Session, review: Review, organisation_id: int) -> dict[str, int]:
     """How many records refer to a partner organisation, by what they are (only non-zero counts)."""
-
-    def count(query: Any) -> int:
-        return int(session.exec(query).one())
-
-    recommendations = session.exec(
-        select(Recommendation.owner_organisation_ids).where(Recommendation.review_id == review.id)
-    ).all()
-    counts = {
-        "evidence items": count(
-            select(func.count())
-            .select_from(EvidenceOrganisation)
-            .where(EvidenceOrganisation.organisation_id == organisation_id)
-        ),
-        "team members": count(
-            select(func.count()).select_from(Membership).where(Membership.organisation_id == organisation_id)
-        ),
-        "ratings": count(
-            select(func.count()).select_from(Rating).where(Rating.organisation_id == organisation_id)
-        ),
-        "recommendations": sum(1 for owners in recommendations if organisation_id in (owners or [])),
-        "actions": count(
-            select(func.count())
-            .select_from(ActionItem)
-            .where(ActionItem.owner_organisation_id == organisation_id)
-        ),
-    }
-    return {what: n for what, n in counts.items() if n}
+    return references.organisation_references(session, review, organisation_id)
 
 
-def delete_organisation(session: Session, *, review: Review, user_id: int, organisation_id: int) -> None:
+def delete_organisation(session: Session, *, ctx: WriteContext, organisation_id: int) -> None:
     """Remove a partner organisation nothing refers to (evidence, members, ratings, actions)."""
-    ensure_writable(review)
-    organisation = get_organisation(session, review, organisation_id)
-    references = organisation_references(session, review, organisation_id)
-    if references:
-        listed = ", ".join(f"{n} {what}" for what, n in references.items())
-        raise Conflict(
-            f"{organisation.name} cannot be removed because {listed} refer to it; "
-            "change or remove those first",
-            field="organisation_id",
-        )
-    before = audit.snapshot(organisation)
-    session.delete(organisation)
-    touch(session, review)
-    audit.record(
-        session,
-        user_id=user_id,
-        review_id=review.id,
-        entity="organisation",
-        entity_id=organisation_id,
-        action="delete",
-        before=before,
+    check_accepts(ctx.review, Write.setup)
+    organisation = get_organisation(session, ctx.review, organisation_id)
+    found = organisation_references(session, ctx.review, organisation_id)
+    refused = (
+        f"{organisation.name} cannot be removed because {references.listed(found) or 'other records'} "
+        "refer to it; change or remove those first"
     )
+    if found:
+        raise Conflict(refused, field="organisation_id")
+    _remove(session, ctx, organisation, entity="organisation", refused=refused)
 
 
 # Team ---------------------------------------------------------------------------------------
@@ -622,45 +611,33 @@ def _lead_count(session: Session, review: Review) -> int:
 
 def _add_membership(
     session: Session,
+    ctx: WriteContext,
     *,
-    review: Review,
-    user_id: int,
     member: User,
     role: Role,
     organisation: Organisation | None,
 ) -> Membership:
     membership = Membership(
-        review_id=review.id,  # type: ignore[arg-type]
+        review_id=ctx.review.id,  # type: ignore[arg-type]
         user_id=member.id,  # type: ignore[arg-type]
         role=role.value,
         organisation_id=organisation.id if organisation else None,
     )
-    session.add(membership)
-    session.flush()
-    touch(session, review)
-    audit.record(
-        session,
-        user_id=user_id,
-        review_id=review.id,
-        entity="membership",
-        entity_id=membership.id,
-        action="create",
-        after=audit.snapshot(membership),
-    )
+    _add(session, ctx, membership, entity="membership")
     return membership
 
 
 def add_member(
     session: Session,
     *,
-    review: Review,
-    user_id: int,
+    ctx: WriteContext,
     email: str,
     role: str,
     organisation_id: int | None = None,
 ) -> Membership:
     """Give an existing account a role in the review (self-assessors name their organisation)."""
-    ensure_writable(review)
+    check_accepts(ctx.review, Write.setup)
+    review = ctx.review
     member = _find_user(session, email=email, user_id=None, field="email")
     checked_role = _clean_role(role)
     organisation = _member_organisation(session, review, checked_role, organisation_id)
@@ -674,20 +651,19 @@ def add_member(
             "change their role instead",
             field="email",
         )
-    return _add_membership(
-        session, review=review, user_id=user_id, member=member, role=checked_role, organisation=organisation
-    )
+    return _add_membership(session, ctx, member=member, role=checked_role, organisation=organisation)
 
 
 def update_member(
-    session: Session, *, review: Review, user_id: int, membership_id: int, changes: Mapping[str, object]
+    session: Session, *, ctx: WriteContext, membership_id: int, changes: Mapping[str, object]
 ) -> Membership:
     """Change a member's role and/or organisation; the review always keeps a lead.
 
     When the role changes away from self-assessor and no organisation is given, the
     organisation is cleared, since only self-assessors have one.
     """
-    ensure_writable(review)
+    check_accepts(ctx.review, Write.setup)
+    review = ctx.review
     unknown = set(changes) - {"role", "organisation_id"}
     if unknown:
         raise Invalid("is not a detail of a team member", field=sorted(unknown)[0])
@@ -707,29 +683,15 @@ def update_member(
             "a review must always have a lead: make someone else lead before changing this role",
             field="role",
         )
-    before = audit.snapshot(membership)
-    membership.role = role.value
-    membership.organisation_id = organisation.id if organisation else None
-    after = audit.snapshot(membership)
-    if before != after:
-        session.add(membership)
-        touch(session, review)
-        audit.record(
-            session,
-            user_id=user_id,
-            review_id=review.id,
-            entity="membership",
-            entity_id=membership.id,
-            action="update",
-            before=before,
-            after=after,
-        )
+    values = {"role": role.value, "organisation_id": organisation.id if organisation else None}
+    _apply(session, ctx, membership, values, write=Write.setup, entity="membership", action="update")
     return membership
 
 
-def remove_member(session: Session, *, review: Review, user_id: int, membership_id: int) -> None:
+def remove_member(session: Session, *, ctx: WriteContext, membership_id: int) -> None:
     """Take someone off the review team; the last lead cannot be removed."""
-    ensure_writable(review)
+    check_accepts(ctx.review, Write.setup)
+    review = ctx.review
     _lock_team(session, review)
     membership = get_membership(session, review, membership_id)
     if membership.role == Role.lead.value and _lead_count(session, review) <= 1:
@@ -737,15 +699,4 @@ def remove_member(session: Session, *, review: Review, user_id: int, membership_
             "a review must always have a lead: make someone else lead before removing this one",
             field="role",
         )
-    before = audit.snapshot(membership)
-    session.delete(membership)
-    touch(session, review)
-    audit.record(
-        session,
-        user_id=user_id,
-        review_id=review.id,
-        entity="membership",
-        entity_id=membership_id,
-        action="delete",
-        before=before,
-    )
+    _remove(session, ctx, membership, entity="membership", refused="other records still refer to this member")

@@ -1,32 +1,31 @@
-"""Web pages for a review: create, home, details, status, report text, team and partners, data profile.
+"""Web pages for a review: your reviews, create, home, details, status, report text, team and partners.
 
 Every form posts back here and, when it works, redirects (Post/Redirect/Get) to a page that
 says what happened. When a service refuses, the same page is shown again with the error
-summary and the message beside the field, keeping what the person typed.
+summary and the message beside the field, keeping what the person typed (`app.web.kit`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts.deps import AdminUser
+from app.accounts.deps import AdminUser, CurrentUser
 from app.accounts.permissions import Action, Role
 from app.core.deps import SessionDep
-from app.core.errors import DomainError, Invalid, NotFound
-from app.dataprofile import service as dataprofile
-from app.evidence.service import coverage_summary
 from app.frameworks import service as frameworks
-from app.reviews import service, workflow
+from app.reviews import overview, service, workflow
 from app.reviews.access import ReviewScope
+from app.reviews.changes import review_framework
 from app.reviews.deps import review_scope
 from app.reviews.models import ORGANISATION_TYPES, REVIEW_KINDS, REVIEW_STATUSES, Organisation
-from app.web.templating import render
+from app.web.kit import FormErrors, attempt, page, read_form, see_other, text_fields
+from app.web.words import KIND_WORDS, ORG_TYPE_WORDS, ROLE_WORDS, WORDS, options
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,8 +41,6 @@ NOTICES = {
     "partner-added": "The partner organisation has been added.",
     "partner-changed": "The partner organisation has been saved.",
     "partner-removed": "The partner organisation has been removed.",
-    "figures-saved": "The figures have been saved.",
-    "figures-removed": "The figures have been removed.",
 }
 
 REVIEW_FORM_FIELDS = (
@@ -59,97 +56,10 @@ REVIEW_FORM_FIELDS = (
 )
 # Services name their own fields; some forms show them under another input.
 FIELD_IDS = {"framework_key": "framework", "framework_version": "framework"}
-FIGURE_FIELDS = ("value", "period", "england", "similar_areas", "source", "note")
-# Plain words for the stored codes of the review's own vocabulary (not a framework's).
-STATUS_WORDS = {
-    "planning": "Planning",
-    "fieldwork": "Fieldwork",
-    "moderation": "Moderation",
-    "reporting": "Reporting",
-    "published": "Published",
-}
-KIND_WORDS = {
-    "external_review": "External review",
-    "peer_review": "Peer review",
-    "self_assessment": "Self-assessment",
-    "progress_review": "Progress review",
-}
-ROLE_WORDS = {
-    "lead": "Lead",
-    "reviewer": "Reviewer",
-    "self_assessor": "Self-assessor",
-    "report_writer": "Report writer",
-    "observer": "Observer",
-}
-ORG_TYPE_WORDS = {
-    "nhs_trust": "NHS trust",
-    "icb": "Integrated care board",
-    "local_authority": "Council (local authority)",
-    "primary_care": "Primary care",
-    "care_provider": "Care provider",
-    "voluntary_sector": "Voluntary sector",
-    "healthwatch": "Healthwatch",
-    "other": "Other",
-}
-WORDS = {"status": STATUS_WORDS, "kind": KIND_WORDS, "role": ROLE_WORDS, "org_type": ORG_TYPE_WORDS}
 
 
-def _options(codes: tuple[str, ...], words: Mapping[str, str]) -> list[tuple[str, str]]:
-    return [(code, words.get(code, code.replace("_", " ").capitalize())) for code in codes]
-
-
-class FormErrors:
-    """Problems with a submitted form: the error summary and the message beside each field."""
-
-    def __init__(self, fields: tuple[str, ...]):
-        self.fields = fields
-        self.summary: list[dict[str, str]] = []
-        self.by_field: dict[str, str] = {}
-
-    def add(self, field: str | None, message: str) -> None:
-        field_id = FIELD_IDS.get(field or "", field or "")
-        linked = field_id if field_id in self.fields else ""
-        if linked and linked in self.by_field:
-            return  # one message per field is enough
-        self.summary.append({"field": linked, "message": _sentence(message)})
-        if linked:
-            self.by_field[linked] = _sentence(message)
-
-    def add_error(self, exc: DomainError) -> None:
-        self.add(exc.field, exc.message)
-
-    def __bool__(self) -> bool:
-        return bool(self.summary)
-
-    def context(self) -> dict[str, Any]:
-        return {"errors": self.summary, "field_errors": self.by_field}
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] if message else message
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """The submitted form's text fields (the CSRF check has already read and cached it)."""
-    form = await request.form()
-    return {
-        key: value.strip() for key, value in form.items() if isinstance(value, str) and key != "csrf_token"
-    }
-
-
-def _attempt(session: Session, errors: FormErrors, action: Callable[[], object]) -> bool:
-    """Run a service call; on refusal, undo anything it began and note why for the page."""
-    try:
-        action()
-    except DomainError as exc:
-        session.rollback()
-        errors.add_error(exc)
-        return False
-    return True
+def _review_form_errors() -> FormErrors:
+    return FormErrors(REVIEW_FORM_FIELDS + tuple(FIELD_IDS), ids=FIELD_IDS)
 
 
 def _parse_date(form: Mapping[str, str], name: str, errors: FormErrors) -> dt.date | None:
@@ -163,31 +73,16 @@ def _parse_date(form: Mapping[str, str], name: str, errors: FormErrors) -> dt.da
         return None
 
 
-def _parse_number(form: Mapping[str, str], name: str, errors: FormErrors) -> float | None:
-    """A typed figure: thousands separators, spaces and a trailing % are allowed."""
-    raw = form.get(name, "").replace(",", "").replace(" ", "").replace("\u00a0", "").removesuffix("%")
-    if not raw:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        errors.add(name, "enter a number, such as 1234.5")
-        return None
-
-
-def figure(value: float | None) -> str:
-    """A figure for people: thousands separated, no trailing zeros, at most four decimals."""
-    if value is None:
-        return ""
-    text = f"{value:,.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
 def _review_page(
-    request: Request, scope: ReviewScope, template: str, active: str, page_title: str, **ctx: Any
+    request: Request,
+    scope: ReviewScope,
+    template: str,
+    active: str,
+    page_title: str,
+    errors: FormErrors | None = None,
+    **ctx: Any,
 ) -> Response:
-    status_code = 422 if ctx.get("errors") else 200
-    return render(
+    return page(
         request,
         template,
         {
@@ -197,17 +92,31 @@ def _review_page(
             "page_title": page_title,
             "flash": NOTICES.get(request.query_params.get("done", "")),
             "words": WORDS,
+            "errors": [],
+            "field_errors": {},
             **ctx,
         },
-        status_code=status_code,
+        errors=errors,
     )
+
+
+# Your reviews ------------------------------------------------------------------------------------
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    """The signed-in person's reviews; administrators also see every review and the admin links."""
+    ctx: dict[str, Any] = {"page_title": "Your reviews", "mine": service.reviews_of(session, user)}
+    if user.is_admin:
+        ctx["everything"] = service.all_reviews(session, user)
+    return page(request, "home.html", ctx)
 
 
 # Creating a review and editing its details ---------------------------------------------------
 
 
 def _framework_options(session: Session) -> list[tuple[str, str]]:
-    options = []
+    found = []
     for row in frameworks.list_versions(session):
         summary = frameworks.summary(row)
         scale: dict[str, Any] = summary["scale"]  # type: ignore[assignment]
@@ -217,8 +126,8 @@ def _framework_options(session: Session) -> list[tuple[str, str]]:
             if scale["mode"] == "rated"
             else "narrative only"
         )
-        options.append((f"{row.key}:{row.version}", f"{row.title}, version {row.version} ({how})"))
-    return options
+        found.append((f"{row.key}:{row.version}", f"{row.title}, version {row.version} ({how})"))
+    return found
 
 
 def _details_from_form(form: Mapping[str, str], errors: FormErrors) -> dict[str, Any]:
@@ -238,46 +147,50 @@ def _details_from_form(form: Mapping[str, str], errors: FormErrors) -> dict[str,
     return details
 
 
-def _review_form_ctx(
-    session: Session, form: Mapping[str, str], errors: FormErrors | None = None
-) -> dict[str, Any]:
+def _review_form_ctx(session: Session, form: Mapping[str, str]) -> dict[str, Any]:
     return {
         "form": form,
-        "kinds": _options(REVIEW_KINDS, KIND_WORDS),
+        "kinds": options(REVIEW_KINDS, KIND_WORDS),
         "framework_options": _framework_options(session),
-        **(errors.context() if errors else {"errors": [], "field_errors": {}}),
     }
+
+
+def _new_review_page(
+    request: Request, session: Session, form: Mapping[str, str], errors: FormErrors | None = None
+) -> Response:
+    ctx = {
+        "page_title": "Create a review",
+        "errors": [],
+        "field_errors": {},
+        **_review_form_ctx(session, form),
+    }
+    return page(request, "reviews/new.html", ctx, errors=errors)
 
 
 @router.get("/reviews/new")
 def new_review_page(request: Request, session: SessionDep, user: AdminUser) -> Response:
-    return render(
-        request, "reviews/new.html", {"page_title": "Create a review", **_review_form_ctx(session, {})}
-    )
+    return _new_review_page(request, session, {})
 
 
 @router.post("/reviews/new")
 async def create_review(request: Request, session: SessionDep, user: AdminUser) -> Response:
-    form = await _form(request)
-    errors = FormErrors(REVIEW_FORM_FIELDS)
+    form = text_fields(await read_form(request))
+    errors = _review_form_errors()
     details = _details_from_form(form, errors)
     if not form.get("framework"):
         errors.add("framework", "choose a framework from the library")
-    created: list[int] = []
+    created = None
     if not errors:
-        _attempt(
+        created = attempt(
             session,
             errors,
-            lambda: created.append(
-                service.create_review_with_lead(
-                    session, user_id=user.id, lead_email=form.get("lead_email", ""), **details
-                ).id
+            lambda: service.create_review_with_lead(
+                session, user_id=user.id, lead_email=form.get("lead_email", ""), **details
             ),
         )
-    if errors:
-        ctx = _review_form_ctx(session, form, errors)
-        return render(request, "reviews/new.html", {"page_title": "Create a review", **ctx}, status_code=422)
-    return _see_other(f"/reviews/{created[0]}?done=created")
+    if created is None:
+        return _new_review_page(request, session, form, errors)
+    return see_other(f"/reviews/{created.id}?done=created")
 
 
 def _edit_form_values(scope: ReviewScope) -> dict[str, str]:
@@ -307,9 +220,10 @@ def _edit_page(
         "reviews/edit.html",
         "overview",
         "Change the review's details",
+        errors,
         framework_locked=service.framework_lock_reason(session, scope.review),
-        framework=service.review_framework(session, scope.review),
-        **_review_form_ctx(session, form, errors),
+        framework=review_framework(session, scope.review),
+        **_review_form_ctx(session, form),
     )
 
 
@@ -324,20 +238,14 @@ def edit_review_page(
 async def edit_review(
     request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> Response:
-    form = await _form(request)
-    errors = FormErrors(REVIEW_FORM_FIELDS)
+    form = text_fields(await read_form(request))
+    errors = _review_form_errors()
     changes = _details_from_form(form, errors)
     if not errors:
-        _attempt(
-            session,
-            errors,
-            lambda: service.update_review(
-                session, review=scope.review, user_id=scope.user.id, changes=changes
-            ),
-        )
+        attempt(session, errors, lambda: service.update_review(session, ctx=scope, changes=changes))
     if errors:
         return _edit_page(request, session, scope, form, errors)
-    return _see_other(f"/reviews/{scope.review.id}?done=details")
+    return see_other(f"/reviews/{scope.review.id}?done=details")
 
 
 # The review home page and its status ----------------------------------------------------------
@@ -348,23 +256,24 @@ def _home(
 ) -> Response:
     review = scope.review
     members = service.list_members(session, review)
+    summaries = overview.summaries(session, scope)
     return _review_page(
         request,
         scope,
         "reviews/home.html",
         "overview",
         review.title,
-        framework=service.review_framework(session, review),
+        errors,
+        framework=review_framework(session, review),
         members=members,
         leads=[m for m in members if m.membership.role == Role.lead.value],
         partners=service.list_organisations(session, review),
-        coverage=coverage_summary(session, review) if scope.can(Action.read_evidence) else None,
+        coverage=summaries.get("coverage"),
         statuses=REVIEW_STATUSES,
         current_index=REVIEW_STATUSES.index(review.status),
         forward=workflow.next_status(review.status),
         back=workflow.previous_status(review.status),
         final_status=workflow.FINAL_STATUS,
-        **(errors.context() if errors else {}),
     )
 
 
@@ -379,7 +288,7 @@ def review_home(
 async def move_status(
     request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> Response:
-    form = await _form(request)
+    form = text_fields(await read_form(request))
     errors = FormErrors(("confirm_publish",))
     target = form.get("status", "")
     # Publishing cannot be undone, so the form asks the lead to say they mean it.
@@ -388,14 +297,10 @@ async def move_status(
             "confirm_publish", "confirm that you want to publish: a published review cannot be changed"
         )
     if not errors:
-        _attempt(
-            session,
-            errors,
-            lambda: service.move_status(session, review=scope.review, user_id=scope.user.id, status=target),
-        )
+        attempt(session, errors, lambda: service.move_status(session, ctx=scope, status=target))
     if errors:
         return _home(request, session, scope, errors)
-    return _see_other(f"/reviews/{scope.review.id}?done=status")
+    return see_other(f"/reviews/{scope.review.id}?done=status")
 
 
 # Report text -------------------------------------------------------------------------------
@@ -405,13 +310,7 @@ def _report_text_page(
     request: Request, scope: ReviewScope, form: Mapping[str, str], errors: FormErrors | None = None
 ) -> Response:
     return _review_page(
-        request,
-        scope,
-        "reviews/report_text.html",
-        "report",
-        "The report's opening text",
-        form=form,
-        **(errors.context() if errors else {"errors": [], "field_errors": {}}),
+        request, scope, "reviews/report_text.html", "report", "The report's opening text", errors, form=form
     )
 
 
@@ -425,17 +324,13 @@ def report_text_page(request: Request, scope: ReviewScope = review_scope(Action.
 async def save_report_text(
     request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
 ) -> Response:
-    form = await _form(request)
+    form = text_fields(await read_form(request))
     errors = FormErrors(service.REPORT_TEXT_FIELDS)
     changes = {name: form.get(name, "") for name in service.REPORT_TEXT_FIELDS}
-    _attempt(
-        session,
-        errors,
-        lambda: service.set_report_text(session, review=scope.review, user_id=scope.user.id, changes=changes),
-    )
+    attempt(session, errors, lambda: service.set_report_text(session, ctx=scope, changes=changes))
     if errors:
         return _report_text_page(request, scope, form, errors)
-    return _see_other(f"/reviews/{scope.review.id}/report-text?done=report-text")
+    return see_other(f"/reviews/{scope.review.id}/report-text?done=report-text")
 
 
 # Team and partners ---------------------------------------------------------------------------
@@ -445,11 +340,11 @@ PARTNER_FIELDS = ("name", "org_type")
 
 
 def _role_options() -> list[tuple[str, str]]:
-    return _options(tuple(role.value for role in Role), ROLE_WORDS)
+    return options(tuple(role.value for role in Role), ROLE_WORDS)
 
 
 def _org_type_options() -> list[tuple[str, str]]:
-    return _options(ORGANISATION_TYPES, ORG_TYPE_WORDS)
+    return options(ORGANISATION_TYPES, ORG_TYPE_WORDS)
 
 
 def _partner_options(partners: list[Organisation]) -> list[tuple[str, str]]:
@@ -483,6 +378,7 @@ def _team_page(
         "reviews/team.html",
         "team",
         "Team and partners",
+        errors,
         members=members,
         lead_count=sum(1 for m in members if m.membership.role == Role.lead.value),
         partners=partners,
@@ -491,7 +387,6 @@ def _team_page(
         partner_form=partner_form or {},
         role_options=_role_options(),
         org_type_options=_org_type_options(),
-        **(errors.context() if errors else {"errors": [], "field_errors": {}}),
     )
 
 
@@ -506,19 +401,18 @@ def team_page(
 async def add_member(
     request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> Response:
-    form = await _form(request)
+    form = text_fields(await read_form(request))
     errors = FormErrors(MEMBER_FIELDS)
     organisation_id = _organisation_id(form, errors)
     if not form.get("role"):
         errors.add("role", "choose the person's role in this review")
     if not errors:
-        _attempt(
+        attempt(
             session,
             errors,
             lambda: service.add_member(
                 session,
-                review=scope.review,
-                user_id=scope.user.id,
+                ctx=scope,
                 email=form.get("email", ""),
                 role=form["role"],
                 organisation_id=organisation_id,
@@ -526,7 +420,7 @@ async def add_member(
         )
     if errors:
         return _team_page(request, session, scope, member_form=form, errors=errors)
-    return _see_other(f"/reviews/{scope.review.id}/team?done=member-added")
+    return see_other(f"/reviews/{scope.review.id}/team?done=member-added")
 
 
 def _member_page(
@@ -543,11 +437,11 @@ def _member_page(
         "reviews/member.html",
         "team",
         f"Change {member.user.display_name}'s role",
+        errors,
         member=member,
         form=form,
         role_options=_role_options(),
         partner_options=_partner_options(service.list_organisations(session, scope.review)),
-        **(errors.context() if errors else {"errors": [], "field_errors": {}}),
     )
 
 
@@ -570,26 +464,19 @@ async def change_member(
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.manage_review),
 ) -> Response:
-    form = await _form(request)
+    form = text_fields(await read_form(request))
     member = service.team_member(session, scope.review, membership_id)
     errors = FormErrors(("role", "organisation_id"))
     changes = {"role": form.get("role", ""), "organisation_id": _organisation_id(form, errors)}
     if not errors:
-        _attempt(
+        attempt(
             session,
             errors,
-            lambda: service.update_member(
-                session,
-                review=scope.review,
-                user_id=scope.user.id,
-                membership_id=membership_id,
-                changes=changes,
-            ),
+            lambda: service.update_member(session, ctx=scope, membership_id=membership_id, changes=changes),
         )
     if errors:
-        member = service.team_member(session, scope.review, membership_id)
         return _member_page(request, session, scope, member, form, errors)
-    return _see_other(f"/reviews/{scope.review.id}/team?done=member-changed")
+    return see_other(f"/reviews/{scope.review.id}/team?done=member-changed")
 
 
 @router.post("/reviews/{review_id}/team/members/{membership_id}/remove")
@@ -599,42 +486,32 @@ async def remove_member(
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.manage_review),
 ) -> Response:
-    errors = FormErrors(())
-    _attempt(
-        session,
-        errors,
-        lambda: service.remove_member(
-            session, review=scope.review, user_id=scope.user.id, membership_id=membership_id
-        ),
-    )
+    errors = FormErrors()
+    attempt(session, errors, lambda: service.remove_member(session, ctx=scope, membership_id=membership_id))
     if errors:
         return _team_page(request, session, scope, errors=errors)
-    return _see_other(f"/reviews/{scope.review.id}/team?done=member-removed")
+    return see_other(f"/reviews/{scope.review.id}/team?done=member-removed")
 
 
 @router.post("/reviews/{review_id}/team/organisations")
 async def add_partner(
     request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> Response:
-    form = await _form(request)
+    form = text_fields(await read_form(request))
     errors = FormErrors(PARTNER_FIELDS)
     if not form.get("org_type"):
         errors.add("org_type", "choose the kind of organisation")
     if not errors:
-        _attempt(
+        attempt(
             session,
             errors,
             lambda: service.add_organisation(
-                session,
-                review=scope.review,
-                user_id=scope.user.id,
-                name=form.get("name", ""),
-                org_type=form["org_type"],
+                session, ctx=scope, name=form.get("name", ""), org_type=form["org_type"]
             ),
         )
     if errors:
         return _team_page(request, session, scope, partner_form=form, errors=errors)
-    return _see_other(f"/reviews/{scope.review.id}/team?done=partner-added#partners")
+    return see_other(f"/reviews/{scope.review.id}/team?done=partner-added#partners")
 
 
 def _partner_page(
@@ -650,10 +527,10 @@ def _partner_page(
         "reviews/partner.html",
         "team",
         f"Change {organisation.name}",
+        errors,
         organisation=organisation,
         form=form,
         org_type_options=_org_type_options(),
-        **(errors.context() if errors else {"errors": [], "field_errors": {}}),
     )
 
 
@@ -677,24 +554,20 @@ async def change_partner(
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.manage_review),
 ) -> Response:
-    form = await _form(request)
+    form = text_fields(await read_form(request))
+    organisation = service.get_organisation(session, scope.review, organisation_id)
     errors = FormErrors(PARTNER_FIELDS)
     changes = {"name": form.get("name", ""), "org_type": form.get("org_type", "")}
-    _attempt(
+    attempt(
         session,
         errors,
         lambda: service.update_organisation(
-            session,
-            review=scope.review,
-            user_id=scope.user.id,
-            organisation_id=organisation_id,
-            changes=changes,
+            session, ctx=scope, organisation_id=organisation_id, changes=changes
         ),
     )
     if errors:
-        organisation = service.get_organisation(session, scope.review, organisation_id)
         return _partner_page(request, scope, organisation, form, errors)
-    return _see_other(f"/reviews/{scope.review.id}/team?done=partner-changed#partners")
+    return see_other(f"/reviews/{scope.review.id}/team?done=partner-changed#partners")
 
 
 @router.post("/reviews/{review_id}/team/organisations/{organisation_id}/remove")
@@ -704,143 +577,12 @@ async def remove_partner(
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.manage_review),
 ) -> Response:
-    errors = FormErrors(())
-    _attempt(
+    errors = FormErrors()
+    attempt(
         session,
         errors,
-        lambda: service.delete_organisation(
-            session, review=scope.review, user_id=scope.user.id, organisation_id=organisation_id
-        ),
+        lambda: service.delete_organisation(session, ctx=scope, organisation_id=organisation_id),
     )
     if errors:
         return _team_page(request, session, scope, errors=errors)
-    return _see_other(f"/reviews/{scope.review.id}/team?done=partner-removed#partners")
-
-
-# Data profile ---------------------------------------------------------------------------------
-
-
-@router.get("/reviews/{review_id}/data-profile")
-def data_profile_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_evidence)
-) -> Response:
-    framework = service.review_framework(session, scope.review)
-    rows = dataprofile.profile(session, scope.review, framework)
-    return _review_page(
-        request,
-        scope,
-        "reviews/data_profile.html",
-        "data",
-        "Data profile",
-        framework=framework,
-        rows=rows,
-        filled=sum(1 for row in rows if row.has_value),
-        risks=sum(1 for row in rows if row.risk),
-        figure=figure,
-    )
-
-
-def _figure_page(
-    request: Request,
-    scope: ReviewScope,
-    row: dataprofile.IndicatorRow,
-    form: Mapping[str, str],
-    errors: FormErrors | None = None,
-) -> Response:
-    return _review_page(
-        request,
-        scope,
-        "reviews/figure.html",
-        "data",
-        f"Figures for {row.indicator.name}",
-        row=row,
-        form=form,
-        figure=figure,
-        **(errors.context() if errors else {"errors": [], "field_errors": {}}),
-    )
-
-
-@router.get("/reviews/{review_id}/data-profile/{indicator_key}")
-def figure_page(
-    indicator_key: str,
-    request: Request,
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
-) -> Response:
-    row = _indicator_or_404(session, scope, indicator_key)
-    value = row.value
-    form = (
-        {
-            "value": figure(value.value).replace(",", ""),
-            "period": value.period,
-            "england": figure(value.england).replace(",", ""),
-            "similar_areas": figure(value.similar_areas).replace(",", ""),
-            "source": value.source,
-            "note": value.note,
-        }
-        if value
-        else {}
-    )
-    return _figure_page(request, scope, row, form)
-
-
-def _indicator_or_404(session: Session, scope: ReviewScope, indicator_key: str) -> dataprofile.IndicatorRow:
-    """An indicator of the review's framework; an unknown key in an address is a missing page."""
-    try:
-        return dataprofile.indicator_row(session, scope.review, indicator_key)
-    except Invalid as exc:
-        raise NotFound(exc.message) from None
-
-
-@router.post("/reviews/{review_id}/data-profile/{indicator_key}")
-async def save_figure(
-    indicator_key: str,
-    request: Request,
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
-) -> Response:
-    row = _indicator_or_404(session, scope, indicator_key)
-    form = await _form(request)
-    errors = FormErrors(FIGURE_FIELDS)
-    numbers = {name: _parse_number(form, name, errors) for name in ("value", "england", "similar_areas")}
-    if not errors:
-        _attempt(
-            session,
-            errors,
-            lambda: dataprofile.set_value(
-                session,
-                review=scope.review,
-                user_id=scope.user.id,
-                indicator_key=indicator_key,
-                period=form.get("period", ""),
-                source=form.get("source", ""),
-                note=form.get("note", ""),
-                **numbers,
-            ),
-        )
-    if errors:
-        return _figure_page(request, scope, row, form, errors)
-    return _see_other(f"/reviews/{scope.review.id}/data-profile?done=figures-saved#indicator-{indicator_key}")
-
-
-@router.post("/reviews/{review_id}/data-profile/{indicator_key}/remove")
-async def remove_figure(
-    indicator_key: str,
-    request: Request,
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
-) -> Response:
-    row = _indicator_or_404(session, scope, indicator_key)
-    errors = FormErrors(())
-    _attempt(
-        session,
-        errors,
-        lambda: dataprofile.delete_value(
-            session, review=scope.review, user_id=scope.user.id, indicator_key=indicator_key
-        ),
-    )
-    if errors:
-        return _figure_page(request, scope, row, {}, errors)
-    return _see_other(
-        f"/reviews/{scope.review.id}/data-profile?done=figures-removed#indicator-{indicator_key}"
-    )
+    return see_other(f"/reviews/{scope.review.id}/team?done=partner-removed#partners")

@@ -11,8 +11,9 @@ overall limiters look at the domains' final levels.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
+from typing import Any
 
 from app.frameworks.schema import Band, Framework, PartsAtOrBelow, RequiresForLevel
 from app.scoring._text import half_up, num, pct, plural
@@ -199,6 +200,10 @@ class _Levels:
     band_rule: str = ""
     level_rule: str = ""
 
+    def result_fields(self) -> dict[str, Any]:
+        """The fields a `LevelResult` takes from these levels (the band rule goes into its rule)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "band_rule"}
+
 
 def _levels(
     framework: Framework,
@@ -339,28 +344,13 @@ def rollup_domains(
         if len(values) < len(refs):
             rule += f"; {len(values)} of {len(refs)} lines rated, the others left out"
         scores.append(
-            DomainScore(
-                key=domain.key,
-                name=domain.name,
-                lines_rated=len(values),
-                lines_total=len(refs),
-                complete=len(values) == len(refs),
+            replace(
+                base,
                 score_sum=total,
                 max_sum=maximum,
                 percent=float(percent),
-                rounded_percent=levels.rounded_percent,
-                band=levels.band,
-                band_position=levels.band_position,
-                band_position_word=levels.band_position_word,
-                computed_level=levels.computed_level,
-                computed_label=levels.computed_label,
-                limiters=levels.limiters,
-                limited_level=levels.limited_level,
-                final_level=levels.final_level,
-                final_label=levels.final_label,
-                override=levels.override,
                 rule=rule,
-                level_rule=levels.level_rule,
+                **levels.result_fields(),
             )
         )
     return scores
@@ -440,25 +430,11 @@ def rollup_overall(
     rule += f", {levels.band_rule}"
     if len(with_result) < len(domains):
         rule += f"; {len(with_result)} of {len(domains)} domains have a result"
-    return OverallScore(
-        weighting=weighting,
-        domains_with_result=len(with_result),
-        domains_total=len(domains),
-        complete=base.complete,
+    return replace(
+        base,
         score_sum=score_sum,
         max_sum=max_sum,
         percent=float(percent),
-        rounded_percent=levels.rounded_percent,
-        band=levels.band,
-        band_position=levels.band_position,
-        band_position_word=levels.band_position_word,
-        computed_level=levels.computed_level,
-        computed_label=levels.computed_label,
-        limiters=levels.limiters,
-        limited_level=levels.limited_level,
-        final_level=levels.final_level,
-        final_label=levels.final_label,
-        override=levels.override,
         rule=rule,
-        level_rule=levels.level_rule,
+        **levels.result_fields(),
     )

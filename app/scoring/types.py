@@ -193,15 +193,12 @@ class LineScore:
     evidence_count: int
 
 
-@dataclass(frozen=True)
-class DomainScore:
-    """A domain's roll-up. Numeric fields are None when there is no result; `reason` says why."""
+@dataclass(frozen=True, kw_only=True)
+class LevelResult:
+    """What a roll-up works out, for a domain or the overall result: the sum over the maximum,
+    its band, the limiters that cap it and any override. Numeric fields are None when there is
+    no result; `reason` then says why."""
 
-    key: str
-    name: str
-    lines_rated: int
-    lines_total: int
-    complete: bool
     score_sum: int | None = None
     max_sum: int | None = None
     percent: float | None = None
@@ -219,42 +216,36 @@ class DomainScore:
     rule: str = ""
     level_rule: str = ""
     reason: str | None = None
-    self_assessment_mean: float | None = None
-    moderated_mean: float | None = None
-    gap: float | None = None
-    gap_lines: int = 0
-    gap_rule: str = ""
 
     @property
     def has_result(self) -> bool:
         return self.percent is not None
 
 
-@dataclass(frozen=True)
-class OverallScore:
-    """The overall roll-up of a rated framework. Numeric fields are None with no rated line."""
+@dataclass(frozen=True, kw_only=True)
+class DomainScore(LevelResult):
+    """A domain's roll-up, with how its self-assessment compares with its moderated ratings."""
+
+    key: str
+    name: str
+    lines_rated: int
+    lines_total: int
+    complete: bool
+    self_assessment_mean: float | None = None
+    moderated_mean: float | None = None
+    gap: float | None = None
+    gap_lines: int = 0
+    gap_rule: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OverallScore(LevelResult):
+    """The overall roll-up of a rated framework."""
 
     weighting: str
     domains_with_result: int
     domains_total: int
     complete: bool
-    score_sum: int | None = None
-    max_sum: int | None = None
-    percent: float | None = None
-    rounded_percent: int | None = None
-    band: BandInfo | None = None
-    band_position: float | None = None
-    band_position_word: PositionWord | None = None
-    computed_level: int | None = None
-    computed_label: str | None = None
-    limiters: list[LimiterResult] = field(default_factory=list)
-    limited_level: int | None = None
-    final_level: int | None = None
-    final_label: str | None = None
-    override: OverrideApplied | None = None
-    rule: str = ""
-    level_rule: str = ""
-    reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def test_admin_creates_and_deactivates_a_user(db, live_server, page):
     page.get_by_label("Name", exact=True).fill("Carol Lead")
     page.get_by_label("Password").fill("short")
     page.get_by_role("button", name="Create user").click()
-    assert "must be at least 10 characters" in page.locator("#error-summary").inner_text()
+    assert "Must be at least 12 characters." in page.locator("#error-summary").inner_text()
     page.screenshot(path=f"{SHOTS}/accounts-users-error.png", full_page=True)
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Create user").click()

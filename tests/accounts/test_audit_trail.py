@@ -7,6 +7,9 @@ from accounts_helpers import web_sign_in
 
 from app.core import audit
 from app.core.db import session_scope
+from app.reviews import changes
+from app.reviews.access import anonymous_context
+from app.reviews.models import Review
 from tests.factories import PASSWORD, add_member, auth, make_review, make_user
 
 pytestmark = pytest.mark.anyio
@@ -151,3 +154,18 @@ async def test_audit_page_is_refused_to_a_reviewer(client):
     await web_sign_in(client, reviewer.email, PASSWORD)
     response = await client.get(f"/reviews/{review.id}/audit")
     assert response.status_code == 403
+
+
+async def test_a_change_made_without_an_account_shows_who_acted(client):
+    review = make_review(status="fieldwork")
+    lead = add_member(review, "lead")
+    with session_scope() as s:
+        ctx = anonymous_context(s.get(Review, review.id), "survey_respondent")
+        changes.record(
+            s, ctx, write=changes.Write.evidence, entity="evidence", entity_id="e1", action="create", after={}
+        )
+    body = (await client.get(f"/api/v1/reviews/{review.id}/audit", headers=auth(lead))).json()
+    assert (body["items"][0]["user"], body["items"][0]["actor"]) == (None, "survey_respondent")
+    await web_sign_in(client, lead.email, PASSWORD)
+    page = await client.get(f"/reviews/{review.id}/audit")
+    assert "Survey respondent" in page.text

@@ -52,7 +52,7 @@ def test_create_user_with_prompted_password(db, monkeypatch):
         (
             ["--email", "short@example.org", "--password-stdin"],
             "short\n",
-            "password: must be at least 10 characters",
+            "password: must be at least 12 characters",
         ),
         (
             ["--email", "not-an-email", "--password-stdin"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.core.db import session_scope
 from app.evidence.coverage import _signals, coverage_summary
-from app.reviews import service as reviews
+from app.reviews import changes as reviews
 from app.reviews.models import Review
 from app.scoring import coverage
 from tests.factories import add_member, make_evidence, make_review

@@ -18,7 +18,9 @@ from app.core.db import get_engine, session_scope
 from app.core.errors import InvalidMany
 from app.evidence import service
 from app.evidence.models import Evidence, EvidenceLine, EvidenceVersion
+from app.evidence.rules import evidence_problems
 from app.evidence.schemas import EvidenceFilters, EvidenceUpdate
+from app.reviews.access import scope_for
 from app.reviews.models import Review
 from tests.factories import add_member, add_organisation, evidence_fields, make_evidence, make_review
 
@@ -36,7 +38,10 @@ def put(review_id: int, user_id: int, evidence_id: str, data: EvidenceUpdate) ->
     """One write in its own unit of work, as one HTTP request would make it."""
     with session_scope() as s:
         _, created = service.put_evidence(
-            s, review=s.get(Review, review_id), user=s.get(User, user_id), evidence_id=evidence_id, data=data
+            s,
+            ctx=scope_for(s, s.get(Review, review_id), s.get(User, user_id)),
+            evidence_id=evidence_id,
+            data=data,
         )
         return created
 
@@ -150,7 +155,7 @@ def test_problems_are_listed_for_an_importer_without_raising(fieldwork):
     data = EvidenceUpdate(**evidence_fields(review, category="rumour", polarity="", lines=[]))
     with session_scope(read_only=True) as s:
         rules = service.evidence_rules(s, s.get(Review, review.id))
-    problems = service.evidence_problems(rules, data, actor_id=reviewers[0].id)
+    problems = evidence_problems(rules, data, actor_id=reviewers[0].id)
     assert [p["field"] for p in problems] == ["category", "polarity", "lines"]
 
 

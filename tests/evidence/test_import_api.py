@@ -181,6 +181,8 @@ async def test_importing_the_same_file_again_stores_nothing_new(client, site) ->
     again = await post_import(client, site, data, mapping=THEIR_MAPPING)
     assert again.status_code == 200
     assert (again.json()["created"], again.json()["unchanged"], again.json()["would_import"]) == (0, 3, 0)
+    # The first import is one change to the review; the second changes nothing but is still audited.
+    assert after_first["audit"] == 1
     assert counts() == {**after_first, "audit": after_first["audit"] + 1}, "only the import itself is audited"
 
 
@@ -402,13 +404,17 @@ async def test_imports_are_audited_with_the_acting_user(client, site) -> None:
     await post_import(client, site, data, mapping=THEIR_MAPPING, user=site["lead"])
     with session_scope(read_only=True) as s:
         events = s.exec(select(AuditEvent).where(AuditEvent.review_id == site["review"].id)).all()
-    imports = [e for e in events if e.entity == "evidence_import"]
+        stored = s.exec(select(Evidence.id).where(Evidence.review_id == site["review"].id)).all()
+    # The import is one change to the review, by the acting user, naming every item it stored.
+    imports = [e for e in events if e.entity == "evidence" and e.action == "import"]
     assert len(imports) == 1
-    assert imports[0].user_id == site["lead"].id and imports[0].action == "import"
+    assert imports[0].user_id == site["lead"].id
+    assert imports[0].changes["count"] == [None, 3]
     assert imports[0].changes["created"] == [None, 3]
     assert imports[0].changes["file_name"] == [None, "evidence.csv"]
-    creates = [e for e in events if e.entity == "evidence" and e.action == "create"]
-    assert len(creates) == 3 and {e.user_id for e in creates} == {site["lead"].id}
+    assert sorted(imports[0].changes["ids"][1]) == sorted(stored)
+    assert imports[0].reason == "imported from evidence.csv"
+    assert not [e for e in events if e.entity == "evidence" and e.action != "import"], "no row per item"
 
 
 async def test_who_may_import(client, site) -> None:

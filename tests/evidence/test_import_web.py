@@ -152,7 +152,7 @@ async def test_a_wrong_file_is_refused_beside_the_file_field(client, page_site) 
         f"/reviews/{review.id}/evidence/import", data={"csrf_token": csrf, "action": "check"}
     )
     assert no_file.status_code == 422
-    assert '<a href="#file">Choose the spreadsheet file to import</a>' in no_file.text
+    assert '<a href="#file">Choose the spreadsheet file to import.</a>' in no_file.text
     pdf = await client.post(
         f"/reviews/{review.id}/evidence/import",
         data={"csrf_token": csrf, "action": "check"},

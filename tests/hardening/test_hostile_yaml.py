@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.core.yamlsafe import YamlError, load_yaml
+from app.core.yamlfile import YamlError, load_yaml
 from app.frameworks.loader import FrameworkInvalid, parse_framework
 
 # Small enough that an unguarded loader survives it in a test; the guard refuses it on line 2

@@ -134,23 +134,23 @@ def rate_as(user: User, review: Review, ref: str, value: int, **fields: object) 
             scope = authorize(s, member, review.id, Action.rate_self)
         except Exception:
             scope = authorize(s, member, review.id, Action.rate_team)
-        service.save_rating(s, scope=scope, ref=ref, value=value, **fields)  # type: ignore[arg-type]
+        service.save_rating(s, ctx=scope, ref=ref, value=value, **fields)  # type: ignore[arg-type]
 
 
 def moderate_as(user: User, review: Review, ref: str, value: int, rationale: str, cited: list[str]) -> None:
     """Store a moderated rating through the service, as the lead would."""
     from app.accounts.permissions import Action
-    from app.ratings import service
+    from app.ratings import moderation
     from app.reviews.access import authorize
 
     with session_scope() as s:
         member = s.get(User, user.id)
         assert member is not None
         scope = authorize(s, member, review.id, Action.moderate)
-        current = service.current_moderated(s, review=scope.review, ref=ref)
-        service.moderate(
+        current = moderation.current_moderated(s, review=scope.review, ref=ref)
+        moderation.moderate(
             s,
-            scope=scope,
+            ctx=scope,
             ref=ref,
             value=value,
             rationale=rationale,

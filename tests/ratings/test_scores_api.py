@@ -12,7 +12,7 @@ from sqlalchemy import event
 from app.core.db import get_engine, session_scope
 from app.frameworks.service import get_framework
 from app.ratings.models import ModeratedRating, Rating
-from app.ratings.service import scoring_inputs
+from app.ratings.results import scoring_inputs
 from app.reviews.models import Review
 from app.scoring import EvidenceSignal, RatingInput, ResultOverride, score_review
 

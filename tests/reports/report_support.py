@@ -24,8 +24,8 @@ from app.dataprofile.models import IndicatorValue
 from app.evidence.models import Evidence, EvidenceLine, EvidenceOrganisation, EvidenceStage
 from app.findings.models import ActionItem, ActionNote, Finding, Recommendation
 from app.ratings.models import ModeratedRating, Rating
+from app.reviews.changes import review_framework
 from app.reviews.models import Membership, Organisation, Review
-from app.reviews.service import review_framework
 from tests.factories import PASSWORD
 
 _ids = itertools.count(1)

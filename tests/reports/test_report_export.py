@@ -17,8 +17,8 @@ from app.reports import jobs, service
 from app.reports.models import ReportJob, ReportRender
 from app.reports.options import ReportOptions
 from app.reports.worker import get_worker
+from app.reviews.changes import touch
 from app.reviews.models import Review
-from app.reviews.service import touch
 from tests.factories import auth
 from tests.reports.report_support import seed_review
 
@@ -313,3 +313,20 @@ def test_an_unchanged_review_is_found_by_its_revision_without_gathering(db, monk
         )
     renamed = queue(seeded.review_id, seeded.lead.id, options)
     assert gathered == [seeded.review_id] and renamed.status == "queued"
+
+
+def test_the_render_thread_wakes_when_the_unit_of_work_commits_not_a_savepoint(db, monkeypatch):
+    """A page starts an export inside a savepoint (`attempt`); the job is not stored until the
+    request's unit of work commits, so the thread must not be woken before then."""
+    seeded = seed_review(framework_key=SMALL)
+    woken: list[str] = []
+    monkeypatch.setattr(jobs, "submit", lambda: woken.append("now"))
+    with session_scope() as s:
+        review = s.get(Review, seeded.review_id)
+        with s.begin_nested():
+            job = jobs.start_export(
+                s, review=review, user_id=seeded.lead.id, fmt="html", variant="", template_set="default"
+            )
+        assert job.status == "queued"
+        assert woken == []
+    assert woken == ["now"]

@@ -1,4 +1,4 @@
-"""The review home and the data profile in a real headless Chromium at tablet width."""
+"""The review home in a real headless Chromium at tablet width."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from app.accounts.deps import SESSION_COOKIE
 from app.accounts.service import issue_token
 from app.core.db import session_scope
-from app.dataprofile import service as dataprofile
 from app.reviews.models import Review
 from tests.factories import add_member, add_organisation, make_review
 
@@ -46,51 +45,3 @@ def test_lead_moves_the_review_on_from_its_home_page(db, live_server, page):
     assert page.get_by_role("button", name="Move back to planning").is_visible()
     with session_scope() as s:
         assert s.get(Review, review.id).status == "fieldwork"  # type: ignore[union-attr]
-
-
-def test_reviewer_enters_a_figure_and_reads_the_comparison(db, live_server, page):
-    review = make_review(status="fieldwork")
-    reviewer = add_member(review, "reviewer")
-    with session_scope() as s:
-        dataprofile.set_value(
-            s,
-            review=s.get(Review, review.id),
-            user_id=reviewer.id,
-            indicator_key="bed-occupancy",
-            value=93.6,
-            period="Q3 2024",
-            england=92.1,
-            similar_areas=93.6,
-        )
-    _signed_in(page, live_server, reviewer)
-    page.goto(f"{live_server}/reviews/{review.id}/data-profile")
-    beds = page.locator("#indicator-bed-occupancy")
-    assert "Risk: above 85" in beds.inner_text()
-    assert "This area worse" in beds.inner_text() and "Same" in beds.inner_text()
-
-    page.get_by_role("link", name="Enter figures for Weekend discharges").click()
-    page.get_by_label("Period").fill("2023-24")
-    page.get_by_label("Northshire (per cent)").fill("17..2")
-    page.get_by_role("button", name="Save the figures").click()
-    summary = page.locator("#error-summary")
-    assert "Enter a number, such as 1234.5" in summary.inner_text()
-    summary.get_by_role("link").click()
-    assert page.evaluate("document.activeElement.id") == "value"
-    assert (
-        page.get_by_label("Northshire (per cent)").get_attribute("aria-describedby")
-        == "value-hint value-error"
-    )
-    page.screenshot(path=f"{SHOTS}/reviews-figure-error.png", full_page=True)
-
-    page.keyboard.press("Control+A")
-    page.keyboard.type("17.2")
-    page.get_by_label("England (optional)").fill("18.5")
-    page.get_by_role("button", name="Save the figures").click()
-    page.wait_for_url(
-        f"{live_server}/reviews/{review.id}/data-profile?done=figures-saved#indicator-weekend-discharges"
-    )
-    assert page.get_by_role("status").inner_text() == "The figures have been saved."
-    page.goto(f"{live_server}/reviews/{review.id}/data-profile")
-    weekend = page.locator("#indicator-weekend-discharges")
-    assert "17.2" in weekend.inner_text() and "This area worse" in weekend.inner_text()
-    page.screenshot(path=f"{SHOTS}/reviews-data-profile.png", full_page=True)

@@ -1,4 +1,8 @@
-"""Reading the audit trail of one review (the trail itself is written by app.core.audit)."""
+"""Reading the audit trail of one review (the trail itself is written by app.core.audit).
+
+Review leads and administrators browse it page by page, filtered by kind of record and by
+person; the API gives the same pages as JSON.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ class AuditEntry:
     at: datetime
     user_id: int | None
     user_name: str | None
+    actor: str  # who acted when no account did, such as a survey respondent
     entity: str
     entity_id: str
     action: str
@@ -80,10 +85,11 @@ def review_audit(
     )
     items = [
         AuditEntry(
-            id=event.id,
-            at=aware(event.at),
+            id=event.id or 0,
+            at=aware(event.at) or event.at,
             user_id=event.user_id,
             user_name=name,
+            actor=event.actor,
             entity=event.entity,
             entity_id=event.entity_id,
             action=event.action,
@@ -115,7 +121,7 @@ def audit_filters(session: Session, *, review_id: int) -> AuditFilters:
         .where(col(User.id).in_(select(AuditEvent.user_id).where(AuditEvent.review_id == review_id)))
         .order_by(func.lower(User.display_name))
     )
-    return AuditFilters(entities=list(entities), users=[(uid, name) for uid, name in users])
+    return AuditFilters(entities=list(entities), users=[(uid or 0, name) for uid, name in users])
 
 
 def describe_value(value: Any, limit: int = 200) -> str:

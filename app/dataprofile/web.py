@@ -1,0 +1,184 @@
+"""Web pages: a review's data profile, and the form to enter or remove the figures for one
+indicator of its framework's catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.accounts.permissions import Action
+from app.core.deps import SessionDep
+from app.core.errors import Invalid, NotFound
+from app.dataprofile import service
+from app.reviews.access import ReviewScope
+from app.reviews.changes import review_framework
+from app.reviews.deps import review_scope
+from app.web.kit import FormErrors, attempt, page, read_form, see_other, text_fields
+
+router = APIRouter(include_in_schema=False)
+
+# Messages shown after a redirect, chosen by a fixed key so a link cannot put words on the page.
+NOTICES = {
+    "figures-saved": "The figures have been saved.",
+    "figures-removed": "The figures have been removed.",
+}
+FIGURE_FIELDS = ("value", "period", "england", "similar_areas", "source", "note")
+NUMBER_FIELDS = ("value", "england", "similar_areas")
+
+
+def figure(value: float | None) -> str:
+    """A figure for people: thousands separated, no trailing zeros, at most four decimals."""
+    if value is None:
+        return ""
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _typed_number(fields: Mapping[str, str], name: str, errors: FormErrors) -> float | None:
+    """A typed figure: thousands separators, spaces and a trailing % are allowed."""
+    raw = fields.get(name, "").replace(",", "").replace(" ", "").replace("\u00a0", "").removesuffix("%")
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        errors.add(name, "enter a number, such as 1234.5")
+        return None
+
+
+def _page(
+    request: Request,
+    scope: ReviewScope,
+    template: str,
+    page_title: str,
+    context: Mapping[str, Any],
+    errors: FormErrors | None = None,
+) -> Response:
+    return page(
+        request,
+        template,
+        {
+            "review": scope.review,
+            "scope": scope,
+            "active": "data",
+            "page_title": page_title,
+            "flash": NOTICES.get(request.query_params.get("done", "")),
+            "figure": figure,
+            "errors": [],
+            "field_errors": {},
+            **context,
+        },
+        errors=errors,
+    )
+
+
+@router.get("/reviews/{review_id}/data-profile")
+def data_profile_page(
+    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_evidence)
+) -> Response:
+    """Every indicator of the review's framework with this area's figures and how they compare."""
+    framework = review_framework(session, scope.review)
+    rows = service.profile(session, scope.review, framework)
+    context = {
+        "framework": framework,
+        "rows": rows,
+        "filled": sum(1 for row in rows if row.has_value),
+        "risks": sum(1 for row in rows if row.risk),
+    }
+    return _page(request, scope, "dataprofile/data_profile.html", "Data profile", context)
+
+
+def _figure_page(
+    request: Request,
+    scope: ReviewScope,
+    row: service.IndicatorRow,
+    form: Mapping[str, str],
+    errors: FormErrors | None = None,
+) -> Response:
+    context = {"row": row, "form": form}
+    title = f"Figures for {row.indicator.name}"
+    return _page(request, scope, "dataprofile/figure.html", title, context, errors)
+
+
+def _indicator_or_404(session: Session, scope: ReviewScope, indicator_key: str) -> service.IndicatorRow:
+    """An indicator of the review's framework; an unknown key in an address is a missing page."""
+    try:
+        return service.indicator_row(session, scope.review, indicator_key)
+    except Invalid as exc:
+        raise NotFound(exc.message) from None
+
+
+@router.get("/reviews/{review_id}/data-profile/{indicator_key}")
+def figure_page(
+    indicator_key: str,
+    request: Request,
+    session: SessionDep,
+    scope: ReviewScope = review_scope(Action.write_evidence),
+) -> Response:
+    """The form for one indicator's figures, filled in with those stored."""
+    row = _indicator_or_404(session, scope, indicator_key)
+    value = row.value
+    form = (
+        {
+            "value": figure(value.value).replace(",", ""),
+            "period": value.period,
+            "england": figure(value.england).replace(",", ""),
+            "similar_areas": figure(value.similar_areas).replace(",", ""),
+            "source": value.source,
+            "note": value.note,
+        }
+        if value
+        else {}
+    )
+    return _figure_page(request, scope, row, form)
+
+
+@router.post("/reviews/{review_id}/data-profile/{indicator_key}")
+async def save_figure(
+    indicator_key: str,
+    request: Request,
+    session: SessionDep,
+    scope: ReviewScope = review_scope(Action.write_evidence),
+) -> Response:
+    row = _indicator_or_404(session, scope, indicator_key)
+    fields = text_fields(await read_form(request))
+    errors = FormErrors(FIGURE_FIELDS)
+    numbers = {name: _typed_number(fields, name, errors) for name in NUMBER_FIELDS}
+    if not errors:
+        attempt(
+            session,
+            errors,
+            lambda: service.set_value(
+                session,
+                ctx=scope,
+                indicator_key=indicator_key,
+                period=fields.get("period", ""),
+                source=fields.get("source", ""),
+                note=fields.get("note", ""),
+                **numbers,
+            ),
+        )
+    if errors:
+        return _figure_page(request, scope, row, fields, errors)
+    return see_other(f"/reviews/{scope.review.id}/data-profile?done=figures-saved#indicator-{indicator_key}")
+
+
+@router.post("/reviews/{review_id}/data-profile/{indicator_key}/remove")
+def remove_figure(
+    indicator_key: str,
+    request: Request,
+    session: SessionDep,
+    scope: ReviewScope = review_scope(Action.write_evidence),
+) -> Response:
+    row = _indicator_or_404(session, scope, indicator_key)
+    errors = FormErrors(())
+    attempt(session, errors, lambda: service.delete_value(session, ctx=scope, indicator_key=indicator_key))
+    if errors:
+        return _figure_page(request, scope, row, {}, errors)
+    return see_other(
+        f"/reviews/{scope.review.id}/data-profile?done=figures-removed#indicator-{indicator_key}"
+    )
