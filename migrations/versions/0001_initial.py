@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 14:23:30.680872
+Create Date: 2026-11-27 14:28:37.362363
 """
 
 from collections.abc import Sequence
