@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from app.accounts.deps import AdminUser, CurrentUser
-from app.accounts.permissions import Action
+from app.accounts.permissions import Action, Role, allows
 from app.accounts.schemas import user_public
 from app.core.deps import SessionDep
 from app.reviews import service, workflow
@@ -28,22 +28,29 @@ from app.reviews.schemas import (
     ReviewUpdate,
     StatusMove,
 )
+from app.reviews.service import REPORT_TEXT_FIELDS
 
 router = APIRouter(prefix="/api/v1")
 # The review routes; mounted on `router` at the end of this module, beside `/me`.
 reviews = APIRouter(prefix="/reviews", tags=["reviews"])
 
 
-def review_public(review: Review, role: str | None) -> ReviewPublic:
-    return ReviewPublic(
-        **review.model_dump(exclude={"self_assessment_closed"}),
-        role=role,
-        allowed_moves=workflow.allowed_moves(review.status),
-    )
+def review_public(review: Review, role: str | None, *, is_admin: bool) -> ReviewPublic:
+    """The review as the caller may see it: report text only where the role table lets the
+    caller read the report (the same rule as the report pages)."""
+    shown = review.model_dump(exclude={"self_assessment_closed"})
+    if not allows(
+        Role(role) if role else None,
+        Action.read_report,
+        published=review.status == "published",
+        is_admin=is_admin,
+    ):
+        shown.update(dict.fromkeys(REPORT_TEXT_FIELDS))
+    return ReviewPublic(**shown, role=role, allowed_moves=workflow.allowed_moves(review.status))
 
 
 def _scoped(scope: ReviewScope) -> ReviewPublic:
-    return review_public(scope.review, scope.role.value if scope.role else None)
+    return review_public(scope.review, scope.role.value if scope.role else None, is_admin=scope.user.is_admin)
 
 
 def member_public(member: service.TeamMember) -> MemberPublic:
@@ -66,14 +73,17 @@ def member_public(member: service.TeamMember) -> MemberPublic:
 def create_review(body: ReviewCreate, user: AdminUser, session: SessionDep) -> ReviewPublic:
     review = service.create_review_with_lead(session, user_id=user.id, **body.model_dump())
     membership = membership_of(session, user.id or 0, review.id or 0)
-    return review_public(review, membership.role if membership else None)
+    return review_public(review, membership.role if membership else None, is_admin=user.is_admin)
 
 
 @reviews.get("", summary="Reviews you have a role in (administrators: every review)")
 def list_reviews(
     user: CurrentUser, session: SessionDep, status: ReviewStatus | None = None
 ) -> list[ReviewPublic]:
-    return [review_public(review, role) for review, role in service.reviews_for(session, user, status=status)]
+    return [
+        review_public(review, role, is_admin=user.is_admin)
+        for review, role in service.reviews_for(session, user, status=status)
+    ]
 
 
 @reviews.get("/{review_id}", summary="One review")

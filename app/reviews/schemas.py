@@ -85,9 +85,11 @@ class ReviewPublic(BaseModel):
     fieldwork_start: dt.date | None
     fieldwork_end: dt.date | None
     status: str
-    people_experience: str
-    summary: str
-    scope_note: str
+    # The draft report's text follows the permission table: null for a caller whose role may not
+    # read the report yet (a self-assessor before publication).
+    people_experience: str | None = Field(description="Null when your role may not read the report yet")
+    summary: str | None = Field(description="Null when your role may not read the report yet")
+    scope_note: str | None = Field(description="Null when your role may not read the report yet")
     created_at: dt.datetime
     updated_at: dt.datetime | None
     published_at: dt.datetime | None
