@@ -30,6 +30,7 @@ from app.accounts.schemas import (
 from app.accounts.service import SignInOutcome
 from app.core.deps import SessionDep
 from app.core.models_base import aware
+from app.core.params import RowId
 
 router = APIRouter(prefix="/api/v1")
 
@@ -152,7 +153,7 @@ def list_personal_tokens(session: SessionDep, user: CurrentUser) -> list[Persona
     response_class=Response,
     summary="Revoke one of your personal access tokens",
 )
-def revoke_personal_token(token_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def revoke_personal_token(token_id: RowId, session: SessionDep, user: CurrentUser) -> Response:
     service.revoke_token(session, user=user, token_id=token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -193,7 +194,7 @@ def create_user(body: UserCreate, session: SessionDep, admin: AdminUser) -> User
 
 
 @router.get("/users/{user_id}", tags=["users"], summary="One user account (administrators only)")
-def get_user(user_id: int, session: SessionDep, _admin: AdminUser) -> UserPublic:
+def get_user(user_id: RowId, session: SessionDep, _admin: AdminUser) -> UserPublic:
     return user_public(service.get_user(session, user_id))
 
 
@@ -202,7 +203,7 @@ def get_user(user_id: int, session: SessionDep, _admin: AdminUser) -> UserPublic
     tags=["users"],
     summary="Change a user: name, active, administrator, or reset the password (administrators only)",
 )
-def update_user(user_id: int, body: UserUpdate, session: SessionDep, admin: AdminUser) -> UserPublic:
+def update_user(user_id: RowId, body: UserUpdate, session: SessionDep, admin: AdminUser) -> UserPublic:
     user = service.update_user(
         session,
         acting_user=admin,

@@ -25,6 +25,7 @@ from app.accounts.models import TwoFactor, User
 from app.accounts.service import SignInOutcome
 from app.core.config import get_settings
 from app.core.deps import SessionDep
+from app.core.params import RowId
 from app.core.security import MIN_PASSWORD_LENGTH
 from app.web.kit import FormErrors, attempt, page, see_other
 
@@ -376,7 +377,7 @@ def account_create_token(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def account_revoke_token(token_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def account_revoke_token(token_id: RowId, session: SessionDep, user: CurrentUser) -> Response:
     service.revoke_token(session, user=user, token_id=token_id)
     return see_other("/account?done=revoked")
 
@@ -537,7 +538,7 @@ def admin_sign_in_rules(
 def _user_edit_page(
     request: Request,
     session: SessionDep,
-    user_id: int,
+    user_id: RowId,
     *,
     form: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
@@ -555,14 +556,14 @@ def _user_edit_page(
 
 
 @router.get("/admin/users/{user_id}", response_class=HTMLResponse)
-def admin_user(request: Request, user_id: int, session: SessionDep, admin: AdminUser) -> Response:
+def admin_user(request: Request, user_id: RowId, session: SessionDep, admin: AdminUser) -> Response:
     return _user_edit_page(request, session, user_id)
 
 
 @router.post("/admin/users/{user_id}", response_class=HTMLResponse)
 def admin_update_user(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     session: SessionDep,
     admin: AdminUser,
     display_name: Annotated[str, Form(max_length=500)] = "",
@@ -592,7 +593,7 @@ def admin_update_user(
 
 
 @router.post("/admin/users/{user_id}/two-factor/reset", response_class=HTMLResponse)
-def admin_reset_two_factor(user_id: int, session: SessionDep, admin: AdminUser) -> Response:
+def admin_reset_two_factor(user_id: RowId, session: SessionDep, admin: AdminUser) -> Response:
     """Remove a person's authenticator app (a lost phone with no recovery codes left)."""
     two_factor.reset(session, acting_user=admin, user=service.get_user(session, user_id))
     return see_other("/admin/users?done=two-factor-reset")
@@ -601,7 +602,7 @@ def admin_reset_two_factor(user_id: int, session: SessionDep, admin: AdminUser) 
 @router.post("/admin/users/{user_id}/active", response_class=HTMLResponse)
 def admin_set_active(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     session: SessionDep,
     admin: AdminUser,
     active: Annotated[str, Form(max_length=10)] = "",

@@ -10,6 +10,7 @@ from app.accounts.permissions import Action
 from app.audit import service
 from app.audit.schemas import AuditActor, AuditEntryPublic, AuditPagePublic
 from app.core.deps import SessionDep
+from app.core.params import MAX_ROW_ID
 from app.reviews.access import ReviewScope
 from app.reviews.deps import review_scope
 
@@ -25,9 +26,11 @@ def review_audit(
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.read_audit),
     entity: Annotated[str | None, Query(max_length=40, description="Only this kind of record")] = None,
-    user_id: Annotated[int | None, Query(description="Only changes by this user")] = None,
+    user_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ROW_ID, description="Only changes by this user")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = service.DEFAULT_PAGE,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> AuditPagePublic:
     page = service.review_audit(
         session, review_id=scope.review.id or 0, entity=entity, user_id=user_id, limit=limit, offset=offset

@@ -12,6 +12,7 @@ from app.accounts.permissions import Action
 from app.core.db import session_scope
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden
+from app.core.params import RowId
 from app.evidence import attachments, exporting, importing
 from app.evidence.files_schemas import AttachmentPublic, ImportReport
 from app.reviews.access import ReviewScope
@@ -89,7 +90,7 @@ def list_attachments(
 def download_attachment(
     session: SessionDep,
     evidence_id: str,
-    attachment_id: int,
+    attachment_id: RowId,
     scope: ReviewScope = review_scope(Action.read_evidence),
 ) -> FileResponse:
     attachment, path = attachments.get_attachment(
@@ -117,7 +118,7 @@ def download_attachment(
 def delete_attachment(
     session: SessionDep,
     evidence_id: str,
-    attachment_id: int,
+    attachment_id: RowId,
     scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> Response:
     attachments.delete_attachment(

@@ -19,6 +19,7 @@ from app.accounts.permissions import Action
 from app.core.config import get_settings
 from app.core.deps import SessionDep
 from app.core.errors import DomainError, Invalid, TooLarge
+from app.core.params import RowId
 from app.evidence import attachments, importing
 from app.evidence import service as evidence_service
 from app.evidence.files_schemas import ImportReport
@@ -79,7 +80,7 @@ def _upload(value: object) -> UploadFile | None:
 # Attachments -------------------------------------------------------------------------------------
 
 
-def attachment_upload_context(review_id: int, evidence_id: str) -> dict[str, Any]:
+def attachment_upload_context(review_id: RowId, evidence_id: str) -> dict[str, Any]:
     """What `evidence_files/upload_form.html` needs, as `attachment_upload` in the page context."""
     limit = get_settings().max_attachment_bytes
     return {
@@ -91,7 +92,7 @@ def attachment_upload_context(review_id: int, evidence_id: str) -> dict[str, Any
     }
 
 
-def _detail_url(review_id: int, evidence_id: str) -> str:
+def _detail_url(review_id: RowId, evidence_id: str) -> str:
     return f"/reviews/{review_id}/evidence/{evidence_id}"
 
 
@@ -154,7 +155,7 @@ def confirm_remove_file(
     request: Request,
     session: SessionDep,
     evidence_id: str,
-    attachment_id: int,
+    attachment_id: RowId,
     scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> Response:
     attachment, _ = attachments.get_attachment(
@@ -180,7 +181,7 @@ def confirm_remove_file(
 def remove_file(
     session: SessionDep,
     evidence_id: str,
-    attachment_id: int,
+    attachment_id: RowId,
     scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> Response:
     removed = attachments.delete_attachment(
@@ -398,7 +399,7 @@ async def import_file(
     )
 
 
-def _columns_of(review_id: int, staged: dict[str, str] | None) -> list[str] | None:
+def _columns_of(review_id: RowId, staged: dict[str, str] | None) -> list[str] | None:
     """The headers of a kept file, to offer in the column selects after a mapping problem."""
     if staged is None:
         return None

@@ -76,7 +76,7 @@ class EvidenceFilters(BaseModel):
     collector: int | None = Field(default=None, description="Only items collected by this user (id).")
     q: str | None = Field(default=None, description="Words in the title, narrative, quote or tags.")
     include_deleted: bool = Field(default=False, description="Also deleted items (review lead only).")
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=1_000_000)
     per_page: int = Field(default=50, ge=1, le=200)
 
     @model_validator(mode="before")

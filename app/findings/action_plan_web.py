@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
+from app.core.params import RowId
 from app.core.text import plain_excerpt
 from app.findings import action_plan, checks, recommendations
 from app.findings.models import ACTION_STATUSES
@@ -120,7 +121,7 @@ def _action_form(
     request: Request,
     session: Session,
     scope: ReviewScope,
-    action_id: int,
+    action_id: RowId,
     *,
     values: Mapping[str, Any],
     errors: FormErrors | None = None,
@@ -140,7 +141,7 @@ def _action_form(
 def edit_action_page(
     request: Request,
     session: SessionDep,
-    action_id: int,
+    action_id: RowId,
     scope: ReviewScope = review_scope(Action.write_action_plan),
 ) -> Response:
     action = action_plan.get_action(session, review=scope.review, action_id=action_id)
@@ -153,7 +154,7 @@ def edit_action_page(
 async def edit_action(
     request: Request,
     session: SessionDep,
-    action_id: int,
+    action_id: RowId,
     scope: ReviewScope = review_scope(Action.write_action_plan),
 ) -> Response:
     form = await read_form(request)
@@ -174,7 +175,7 @@ async def edit_action(
 async def add_progress(
     request: Request,
     session: SessionDep,
-    action_id: int,
+    action_id: RowId,
     scope: ReviewScope = review_scope(Action.write_action_plan),
 ) -> Response:
     """A progress note from the form under each action; it sets the action's status."""

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
+from app.core.params import RowId
 from app.findings import action_plan, findings, recommendations
 from app.findings.models import ActionItem, Finding, Recommendation
 from app.findings.schemas import (
@@ -68,7 +69,7 @@ def create_finding(
 
 @router.get("/findings/{finding_id}", summary="One finding")
 def get_finding(
-    finding_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
+    finding_id: RowId, session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
 ) -> FindingPublic:
     finding = findings.get_finding(session, review=scope.review, finding_id=finding_id)
     return _shown_finding(session, scope, finding)
@@ -76,7 +77,7 @@ def get_finding(
 
 @router.patch("/findings/{finding_id}", summary="Change a finding, or move it within its group")
 def update_finding(
-    finding_id: int,
+    finding_id: RowId,
     body: FindingUpdate,
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.write_findings),
@@ -92,7 +93,7 @@ def update_finding(
 
 @router.delete("/findings/{finding_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a finding")
 def delete_finding(
-    finding_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
+    finding_id: RowId, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
 ) -> Response:
     findings.delete_finding(session, ctx=scope, finding_id=finding_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -119,7 +120,7 @@ def create_recommendation(
 
 @router.get("/recommendations/{recommendation_id}", summary="One recommendation")
 def get_recommendation(
-    recommendation_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
+    recommendation_id: RowId, session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
 ) -> RecommendationPublic:
     rec = recommendations.get_recommendation(
         session, review=scope.review, recommendation_id=recommendation_id
@@ -129,7 +130,7 @@ def get_recommendation(
 
 @router.patch("/recommendations/{recommendation_id}", summary="Change a recommendation, or renumber it")
 def update_recommendation(
-    recommendation_id: int,
+    recommendation_id: RowId,
     body: RecommendationUpdate,
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.write_findings),
@@ -149,7 +150,7 @@ def update_recommendation(
     summary="Remove a recommendation (the rest renumber)",
 )
 def delete_recommendation(
-    recommendation_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
+    recommendation_id: RowId, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
 ) -> Response:
     recommendations.delete_recommendation(session, ctx=scope, recommendation_id=recommendation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -176,7 +177,7 @@ def create_action(
 
 @router.get("/actions/{action_id}", summary="One action with its progress notes")
 def get_action(
-    action_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
+    action_id: RowId, session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
 ) -> ActionPublic:
     action = action_plan.get_action(session, review=scope.review, action_id=action_id)
     return _shown_action(session, scope, action)
@@ -184,7 +185,7 @@ def get_action(
 
 @router.patch("/actions/{action_id}", summary="Change an action's status, due date, owner or text")
 def update_action(
-    action_id: int,
+    action_id: RowId,
     body: ActionUpdate,
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.write_action_plan),
@@ -201,7 +202,7 @@ def update_action(
     summary="Record progress on an action (the note sets its status and is kept as history)",
 )
 def add_action_note(
-    action_id: int,
+    action_id: RowId,
     body: ActionNoteCreate,
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.write_action_plan),

@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
+from app.core.params import RowId
 from app.findings import checks, recommendations
 from app.findings.models import PRIORITIES
 from app.findings.web import form_date, form_number, framework_options, moved_place, review_page
@@ -142,7 +143,7 @@ async def create_recommendation(
 def edit_recommendation_page(
     request: Request,
     session: SessionDep,
-    recommendation_id: int,
+    recommendation_id: RowId,
     scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     rec = recommendations.get_recommendation(
@@ -156,7 +157,7 @@ def edit_recommendation_page(
 async def edit_recommendation(
     request: Request,
     session: SessionDep,
-    recommendation_id: int,
+    recommendation_id: RowId,
     scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     recommendations.get_recommendation(session, review=scope.review, recommendation_id=recommendation_id)
@@ -167,7 +168,7 @@ async def edit_recommendation(
 async def move_recommendation(
     request: Request,
     session: SessionDep,
-    recommendation_id: int,
+    recommendation_id: RowId,
     scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     """Move a recommendation one place up or down; the others renumber."""
@@ -190,7 +191,7 @@ async def move_recommendation(
 def delete_recommendation_page(
     request: Request,
     session: SessionDep,
-    recommendation_id: int,
+    recommendation_id: RowId,
     scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     rec = recommendations.get_recommendation(
@@ -211,7 +212,7 @@ def delete_recommendation_page(
 @router.post("/reviews/{review_id}/recommendations/{recommendation_id}/delete")
 def delete_recommendation(
     session: SessionDep,
-    recommendation_id: int,
+    recommendation_id: RowId,
     scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     recommendations.delete_recommendation(session, ctx=scope, recommendation_id=recommendation_id)

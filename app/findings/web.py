@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
+from app.core.params import RowId
 from app.core.text import plain_excerpt, render_markdown
 from app.findings import findings, recommendations
 from app.findings.models import FINDING_KINDS
@@ -285,7 +286,7 @@ async def create_finding(
 def edit_finding_page(
     request: Request,
     session: SessionDep,
-    finding_id: int,
+    finding_id: RowId,
     scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     finding = findings.get_finding(session, review=scope.review, finding_id=finding_id)
@@ -299,7 +300,7 @@ def edit_finding_page(
 async def edit_finding(
     request: Request,
     session: SessionDep,
-    finding_id: int,
+    finding_id: RowId,
     scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     findings.get_finding(session, review=scope.review, finding_id=finding_id)
@@ -310,7 +311,7 @@ async def edit_finding(
 async def move_finding(
     request: Request,
     session: SessionDep,
-    finding_id: int,
+    finding_id: RowId,
     scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     """Move a finding one place up or down within its group."""
@@ -325,7 +326,7 @@ async def move_finding(
 def delete_finding_page(
     request: Request,
     session: SessionDep,
-    finding_id: int,
+    finding_id: RowId,
     scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     finding = findings.get_finding(session, review=scope.review, finding_id=finding_id)
@@ -341,7 +342,7 @@ def delete_finding_page(
 @router.post("/reviews/{review_id}/findings/{finding_id}/delete")
 def delete_finding(
     session: SessionDep,
-    finding_id: int,
+    finding_id: RowId,
     scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     findings.delete_finding(session, ctx=scope, finding_id=finding_id)

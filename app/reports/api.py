@@ -13,6 +13,7 @@ from app.core.deps import SessionDep
 from app.core.errors import NotFound
 from app.core.middleware import CSP
 from app.core.models_base import aware
+from app.core.params import RowId
 from app.reports import jobs, service
 from app.reports.assets import ASSET_TYPES, RefusedURL, content_type_for, resolve_asset
 from app.reports.links import api_base, download_url, job_url
@@ -121,7 +122,7 @@ def list_template_sets(scope: ReviewScope = review_scope(Action.read_report)) ->
     responses={200: {"content": {"application/pdf": {}, "text/html": {}}}},
 )
 def download_report(
-    render_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.read_report)
+    render_id: RowId, session: SessionDep, scope: ReviewScope = review_scope(Action.read_report)
 ) -> FileResponse:
     render = service.get_render(session, review=scope.review, render_id=render_id)
     return FileResponse(

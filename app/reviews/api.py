@@ -8,6 +8,7 @@ from app.accounts.deps import AdminUser, CurrentUser
 from app.accounts.permissions import Action, Role, allows
 from app.accounts.schemas import user_public
 from app.core.deps import SessionDep
+from app.core.params import RowId
 from app.reviews import service, workflow
 from app.reviews.access import ReviewScope, membership_of
 from app.reviews.deps import review_scope
@@ -137,7 +138,7 @@ def add_organisation(
 
 @reviews.patch("/{review_id}/organisations/{organisation_id}", summary="Rename a partner or change its type")
 def update_organisation(
-    organisation_id: int,
+    organisation_id: RowId,
     body: OrganisationUpdate,
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.manage_review),
@@ -157,7 +158,7 @@ def update_organisation(
     summary="Remove a partner nothing refers to",
 )
 def delete_organisation(
-    organisation_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
+    organisation_id: RowId, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> Response:
     service.delete_organisation(session, ctx=scope, organisation_id=organisation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -166,7 +167,7 @@ def delete_organisation(
 # Team
 
 
-def _member(session: SessionDep, scope: ReviewScope, membership_id: int) -> MemberPublic:
+def _member(session: SessionDep, scope: ReviewScope, membership_id: RowId) -> MemberPublic:
     return member_public(service.team_member(session, scope.review, membership_id))
 
 
@@ -193,7 +194,7 @@ def add_member(
 
 @reviews.patch("/{review_id}/members/{membership_id}", summary="Change a member's role or organisation")
 def update_member(
-    membership_id: int,
+    membership_id: RowId,
     body: MemberUpdate,
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.manage_review),
@@ -213,7 +214,7 @@ def update_member(
     summary="Take someone off the team (never the last lead)",
 )
 def remove_member(
-    membership_id: int, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
+    membership_id: RowId, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
 ) -> Response:
     service.remove_member(session, ctx=scope, membership_id=membership_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

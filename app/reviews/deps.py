@@ -16,6 +16,7 @@ from app.accounts.deps import CurrentUser
 from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.core.errors import DomainError, ReadOnly
+from app.core.params import RowId
 from app.reviews.access import ReviewScope, authorize
 
 
@@ -23,7 +24,7 @@ def review_scope(action: Action) -> Any:
     """Dependency factory: the caller's scope in the review named by the `review_id` path
     parameter, checked for `action` by the one permission check."""
 
-    def dependency(review_id: int, user: CurrentUser, session: SessionDep) -> ReviewScope:
+    def dependency(review_id: RowId, user: CurrentUser, session: SessionDep) -> ReviewScope:
         return authorize(session, user, review_id, action)
 
     dependency.required_action = action  # type: ignore[attr-defined]
@@ -31,7 +32,7 @@ def review_scope(action: Action) -> Any:
 
 
 def authorize_any(
-    session: SessionDep, user: CurrentUser, review_id: int, actions: tuple[Action, ...]
+    session: SessionDep, user: CurrentUser, review_id: RowId, actions: tuple[Action, ...]
 ) -> ReviewScope:
     """The caller's scope if any one of `actions` is allowed; else the most telling refusal.
 
@@ -58,7 +59,7 @@ def review_scope_any(*actions: Action) -> Any:
     if not actions:
         raise ValueError("name at least one action")
 
-    def dependency(review_id: int, user: CurrentUser, session: SessionDep) -> ReviewScope:
+    def dependency(review_id: RowId, user: CurrentUser, session: SessionDep) -> ReviewScope:
         return authorize_any(session, user, review_id, actions)
 
     dependency.required_action = actions  # type: ignore[attr-defined]

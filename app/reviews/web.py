@@ -18,6 +18,7 @@ from sqlmodel import Session
 from app.accounts.deps import AdminUser, CurrentUser
 from app.accounts.permissions import Action, Role
 from app.core.deps import SessionDep
+from app.core.params import RowId
 from app.frameworks import service as frameworks
 from app.reviews import overview, service, workflow
 from app.reviews.access import ReviewScope
@@ -447,7 +448,7 @@ def _member_page(
 
 @router.get("/reviews/{review_id}/team/members/{membership_id}")
 def member_page(
-    membership_id: int,
+    membership_id: RowId,
     request: Request,
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.manage_review),
@@ -459,7 +460,7 @@ def member_page(
 
 @router.post("/reviews/{review_id}/team/members/{membership_id}")
 async def change_member(
-    membership_id: int,
+    membership_id: RowId,
     request: Request,
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.manage_review),
@@ -481,7 +482,7 @@ async def change_member(
 
 @router.post("/reviews/{review_id}/team/members/{membership_id}/remove")
 async def remove_member(
-    membership_id: int,
+    membership_id: RowId,
     request: Request,
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.manage_review),
@@ -536,7 +537,7 @@ def _partner_page(
 
 @router.get("/reviews/{review_id}/team/organisations/{organisation_id}")
 def partner_page(
-    organisation_id: int,
+    organisation_id: RowId,
     request: Request,
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.manage_review),
@@ -549,7 +550,7 @@ def partner_page(
 
 @router.post("/reviews/{review_id}/team/organisations/{organisation_id}")
 async def change_partner(
-    organisation_id: int,
+    organisation_id: RowId,
     request: Request,
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.manage_review),
@@ -572,7 +573,7 @@ async def change_partner(
 
 @router.post("/reviews/{review_id}/team/organisations/{organisation_id}/remove")
 async def remove_partner(
-    organisation_id: int,
+    organisation_id: RowId,
     request: Request,
     session: SessionDep,
     scope: ReviewScope = review_scope(Action.manage_review),
