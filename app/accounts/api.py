@@ -28,9 +28,8 @@ from app.accounts.schemas import (
     user_public,
 )
 from app.accounts.service import SignInOutcome
-from app.core.deps import SessionDep
+from app.core.deps import RowId, SessionDep
 from app.core.models_base import aware
-from app.core.params import RowId
 
 router = APIRouter(prefix="/api/v1")
 

@@ -24,8 +24,7 @@ from app.accounts.lockout import Locked
 from app.accounts.models import TwoFactor, User
 from app.accounts.service import SignInOutcome
 from app.core.config import get_settings
-from app.core.deps import SessionDep
-from app.core.params import RowId
+from app.core.deps import RowId, SessionDep
 from app.core.security import MIN_PASSWORD_LENGTH
 from app.web.kit import FormErrors, attempt, page, see_other
 

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query
 from app.accounts.permissions import Action
 from app.audit import service
 from app.audit.schemas import AuditActor, AuditEntryPublic, AuditPagePublic
-from app.core.deps import SessionDep
-from app.core.params import MAX_ROW_ID
+from app.core.deps import MAX_ROW_ID, SessionDep
 from app.reviews.access import ReviewScope
 from app.reviews.deps import review_scope
 

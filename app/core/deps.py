@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from app.core.db import session_scope
@@ -20,3 +20,9 @@ def get_session(request: Request) -> Iterator[Session]:
 # scope="function": commit when the endpoint returns, before the response is sent, so a
 # failed commit is an error answer rather than a success the client has already been told of.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+# Ids are bounded where they enter: both databases store them as signed 64-bit integers, and a
+# larger number in a path or query would reach the database and fail there with a 500.
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A record's id")]

@@ -10,9 +10,8 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from app.accounts.permissions import Action
 from app.core.db import session_scope
-from app.core.deps import SessionDep
+from app.core.deps import RowId, SessionDep
 from app.core.errors import Forbidden
-from app.core.params import RowId
 from app.evidence import attachments, exporting, importing
 from app.evidence.files_schemas import AttachmentPublic, ImportReport
 from app.reviews.access import ReviewScope

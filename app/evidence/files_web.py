@@ -17,9 +17,8 @@ from starlette.datastructures import UploadFile
 
 from app.accounts.permissions import Action
 from app.core.config import get_settings
-from app.core.deps import SessionDep
+from app.core.deps import RowId, SessionDep
 from app.core.errors import DomainError, Invalid, TooLarge
-from app.core.params import RowId
 from app.evidence import attachments, importing
 from app.evidence import service as evidence_service
 from app.evidence.files_schemas import ImportReport

@@ -11,8 +11,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.accounts.permissions import Action
-from app.core.deps import SessionDep
-from app.core.params import RowId
+from app.core.deps import RowId, SessionDep
 from app.core.text import plain_excerpt
 from app.findings import action_plan, checks, recommendations
 from app.findings.models import ACTION_STATUSES

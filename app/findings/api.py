@@ -6,8 +6,7 @@ from fastapi import APIRouter, Response, status
 from sqlmodel import Session
 
 from app.accounts.permissions import Action
-from app.core.deps import SessionDep
-from app.core.params import RowId
+from app.core.deps import RowId, SessionDep
 from app.findings import action_plan, findings, recommendations
 from app.findings.models import ActionItem, Finding, Recommendation
 from app.findings.schemas import (

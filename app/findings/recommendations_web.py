@@ -15,8 +15,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.accounts.permissions import Action
-from app.core.deps import SessionDep
-from app.core.params import RowId
+from app.core.deps import RowId, SessionDep
 from app.findings import checks, recommendations
 from app.findings.models import PRIORITIES
 from app.findings.web import form_date, form_number, framework_options, moved_place, review_page

@@ -19,8 +19,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.accounts.permissions import Action
-from app.core.deps import SessionDep
-from app.core.params import RowId
+from app.core.deps import RowId, SessionDep
 from app.core.text import plain_excerpt, render_markdown
 from app.findings import findings, recommendations
 from app.findings.models import FINDING_KINDS

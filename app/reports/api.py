@@ -9,11 +9,10 @@ from fastapi.responses import FileResponse, HTMLResponse
 from sqlmodel import Session
 
 from app.accounts.permissions import Action
-from app.core.deps import SessionDep
+from app.core.deps import RowId, SessionDep
 from app.core.errors import NotFound
 from app.core.middleware import CSP
 from app.core.models_base import aware
-from app.core.params import RowId
 from app.reports import jobs, service
 from app.reports.assets import ASSET_TYPES, RefusedURL, content_type_for, resolve_asset
 from app.reports.links import api_base, download_url, job_url

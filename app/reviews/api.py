@@ -7,8 +7,7 @@ from fastapi import APIRouter, Response, status
 from app.accounts.deps import AdminUser, CurrentUser
 from app.accounts.permissions import Action, Role, allows
 from app.accounts.schemas import user_public
-from app.core.deps import SessionDep
-from app.core.params import RowId
+from app.core.deps import RowId, SessionDep
 from app.reviews import service, workflow
 from app.reviews.access import ReviewScope, membership_of
 from app.reviews.deps import review_scope

@@ -14,9 +14,8 @@ from fastapi import Depends
 
 from app.accounts.deps import CurrentUser
 from app.accounts.permissions import Action
-from app.core.deps import SessionDep
+from app.core.deps import RowId, SessionDep
 from app.core.errors import DomainError, ReadOnly
-from app.core.params import RowId
 from app.reviews.access import ReviewScope, authorize
 
 

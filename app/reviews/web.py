@@ -17,8 +17,7 @@ from sqlmodel import Session
 
 from app.accounts.deps import AdminUser, CurrentUser
 from app.accounts.permissions import Action, Role
-from app.core.deps import SessionDep
-from app.core.params import RowId
+from app.core.deps import RowId, SessionDep
 from app.frameworks import service as frameworks
 from app.reviews import overview, service, workflow
 from app.reviews.access import ReviewScope
