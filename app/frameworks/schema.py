@@ -145,7 +145,13 @@ class GlossaryEntry(_Strict):
     definition: Text
 
 
+# The version of the file format itself (docs/framework-format.md), not of a framework. A file
+# may leave it out; a format this code does not know is refused rather than half-read.
+FORMAT_VERSION: Literal[1] = 1
+
+
 class Framework(_Strict):
+    format: Literal[1] = FORMAT_VERSION
     key: Key
     version: Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-]*$", max_length=32)]
     title: Text

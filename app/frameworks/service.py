@@ -13,6 +13,7 @@ from app.frameworks.loader import (
     FrameworkError,
     FrameworkInvalid,
     ParsedFramework,
+    content_hash,
     framework_files,
     read_framework_file,
 )
@@ -40,6 +41,8 @@ def store(
     if existing is not None:
         if existing.content_hash == parsed.content_hash:
             return LoadOutcome(source_file, fw.key, fw.version, "unchanged")
+        if _same_content_in_a_newer_format(session, existing, parsed, user_id):
+            return LoadOutcome(source_file, fw.key, fw.version, "unchanged")
         raise Conflict(
             f"{fw.key} version {fw.version} is already stored with different content; "
             "give the changed framework a new version number",
@@ -64,6 +67,32 @@ def store(
         after={"key": fw.key, "version": fw.version, "content_hash": parsed.content_hash},
     )
     return LoadOutcome(source_file, fw.key, fw.version, "loaded")
+
+
+def _same_content_in_a_newer_format(
+    session: Session, existing: FrameworkVersion, parsed: ParsedFramework, user_id: int | None
+) -> bool:
+    """True when the stored content, read by today's format (which may add fields with defaults),
+    is what the file says: the framework did not change, only the way its hash is taken. The
+    stored hash is brought up to date so the next load matches at once."""
+    try:
+        stored = Framework.model_validate(existing.content)
+    except ValueError:
+        return False
+    if content_hash(stored) != parsed.content_hash:
+        return False
+    before = {"content_hash": existing.content_hash}
+    existing.content_hash = parsed.content_hash
+    audit.record(
+        session,
+        user_id=user_id,
+        entity="framework_version",
+        entity_id=existing.id,
+        action="rehash",
+        before=before,
+        after={"content_hash": parsed.content_hash},
+    )
+    return True
 
 
 def load_files(session: Session, paths: list[Path], *, user_id: int | None = None) -> list[LoadOutcome]:
