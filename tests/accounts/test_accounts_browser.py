@@ -8,7 +8,7 @@ import pytest
 
 from tests.factories import PASSWORD, make_review, make_user
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_helpers"]
 pytestmark = pytest.mark.browser
 
 SHOTS = "/tmp"

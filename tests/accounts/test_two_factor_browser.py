@@ -10,7 +10,7 @@ from app.accounts.models import TwoFactor
 from app.core.db import session_scope
 from tests.factories import PASSWORD, make_user
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_helpers"]
 pytestmark = pytest.mark.browser
 
 SHOTS = "/tmp"

@@ -15,7 +15,7 @@ from app.reviews.access import scope_for
 from app.reviews.models import Review
 from tests.factories import add_member, make_review
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_helpers"]
 pytestmark = pytest.mark.browser
 
 SHOTS = "/tmp"

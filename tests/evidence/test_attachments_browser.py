@@ -9,7 +9,7 @@ import tests.evidence.file_samples as samples
 from tests.evidence.test_import_browser import sign_in_by_cookie
 from tests.factories import add_member, make_evidence, make_review
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_helpers"]
 pytestmark = pytest.mark.browser
 
 

@@ -12,7 +12,7 @@ from app.core.db import session_scope
 from app.evidence.models import Evidence
 from tests.factories import PASSWORD, add_member, add_organisation, make_review
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_helpers"]
 pytestmark = pytest.mark.browser
 
 SHOTS = "/tmp"

@@ -18,7 +18,7 @@ from app.evidence.models import Evidence
 from tests.evidence.test_import_api import GOOD_ROWS, THEIR_HEADERS, csv_bytes
 from tests.factories import add_member, add_organisation, make_evidence, make_review
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_helpers"]
 pytestmark = pytest.mark.browser
 
 SHOTS = "/tmp"

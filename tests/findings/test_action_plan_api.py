@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from factories import auth
-from findings_support import audit_rows, make_team, set_status
+from findings_helpers import audit_rows, make_team, set_status
 from sqlmodel import func, select
 
 from app.core.db import session_scope

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from factories import auth
-from findings_support import add_evidence, audit_rows, make_team, set_status
+from findings_helpers import add_evidence, audit_rows, make_team, set_status
 from sqlmodel import func, select
 
 from app.core.db import session_scope

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 from factories import PASSWORD
-from findings_support import add_evidence, make_team
+from findings_helpers import add_evidence, make_team
 from playwright.sync_api import expect
 from sqlmodel import select
 
 from app.core.db import session_scope
 from app.findings.models import Finding
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_helpers"]
 pytestmark = pytest.mark.browser
 
 

@@ -4,7 +4,7 @@ the write context says who acts, the state table says when, and each change bump
 from __future__ import annotations
 
 import pytest
-from findings_support import audit_rows, make_team, set_status
+from findings_helpers import audit_rows, make_team, set_status
 
 from app.accounts.models import User
 from app.core.db import session_scope

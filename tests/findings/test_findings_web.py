@@ -6,7 +6,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
-from findings_support import add_evidence, make_team, set_status, web_session
+from findings_helpers import add_evidence, make_team, set_status, web_session
 from sqlmodel import select
 
 from app.core.db import session_scope

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from factories import add_member, auth, make_user
-from ratings_support import add_evidence, audit_rows, cast
+from ratings_helpers import add_evidence, audit_rows, cast
 from sqlmodel import select
 
 from app.core.db import session_scope

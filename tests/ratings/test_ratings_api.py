@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from factories import add_member, auth, make_review, make_user
-from ratings_support import add_evidence, audit_rows, cast, set_closed
+from ratings_helpers import add_evidence, audit_rows, cast, set_closed
 
 pytestmark = pytest.mark.anyio
 

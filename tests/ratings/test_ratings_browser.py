@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from factories import PASSWORD
 from playwright.sync_api import expect
-from ratings_support import add_evidence, cast, moderate_as, rate_as, set_closed
+from ratings_helpers import add_evidence, cast, moderate_as, rate_as, set_closed
 from sqlmodel import select
 
 from app.core.db import session_scope
 from app.ratings.models import Rating
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_helpers"]
 pytestmark = pytest.mark.browser
 
 SHOTS = "/tmp"

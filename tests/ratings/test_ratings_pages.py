@@ -6,7 +6,7 @@ import re
 
 import pytest
 from factories import auth
-from ratings_support import add_evidence, cast, set_closed, web_session
+from ratings_helpers import add_evidence, cast, set_closed, web_session
 from sqlmodel import select
 
 from app.core.db import session_scope

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from factories import make_review
-from ratings_support import add_evidence, audit_rows, cast, web_session
+from ratings_helpers import add_evidence, audit_rows, cast, web_session
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from factories import add_member, auth, make_user
-from ratings_support import add_evidence, audit_rows, cast
+from ratings_helpers import add_evidence, audit_rows, cast
 from sqlalchemy import event
 
 from app.core.db import get_engine, session_scope

@@ -7,9 +7,9 @@ from playwright.sync_api import expect
 
 from app.reports import jobs
 from tests.factories import PASSWORD
-from tests.reports.report_support import seed_review
+from tests.reports.reports_helpers import seed_review
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_helpers"]
 pytestmark = pytest.mark.browser
 
 SHOTS = "/tmp"

@@ -20,7 +20,7 @@ from app.reports.worker import get_worker
 from app.reviews.changes import touch
 from app.reviews.models import Review
 from tests.factories import auth
-from tests.reports.report_support import seed_review
+from tests.reports.reports_helpers import seed_review
 
 pytestmark = pytest.mark.anyio
 SMALL = "peer-challenge"

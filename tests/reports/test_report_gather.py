@@ -10,7 +10,7 @@ from sqlalchemy import event
 from app.core.db import get_engine, session_scope
 from app.reports.gather import gather_snapshot
 from app.reviews.models import Review
-from tests.reports.report_support import seed_review
+from tests.reports.reports_helpers import seed_review
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import pytest
 
 from app.accounts.deps import SESSION_COOKIE
 from app.reports import jobs
-from tests.reports.report_support import seed_review, web_session
+from tests.reports.reports_helpers import seed_review, web_session
 
 pytestmark = pytest.mark.anyio
 SMALL = "peer-challenge"

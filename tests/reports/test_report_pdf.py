@@ -15,7 +15,7 @@ from app.core.db import session_scope
 from app.demo import REVIEW_TITLE, seed_demo
 from app.evidence.models import Evidence
 from app.reports.options import ReportOptions
-from tests.reports.report_support import (
+from tests.reports.reports_helpers import (
     embedded_files,
     export_file,
     fresh_database,

@@ -25,7 +25,7 @@ from app.reports import service
 from app.reports.options import ReportOptions
 from app.reports.templates import get_template_set, render_html
 from app.reviews.models import Review
-from tests.reports.report_support import embedded_files, export_file, pdf_text, seed_review
+from tests.reports.reports_helpers import embedded_files, export_file, pdf_text, seed_review
 from tests.reports.snapshots import rich_snapshot
 
 HOSTNAME = Path("/etc/hostname")

@@ -12,7 +12,7 @@ from app.core.db import session_scope
 from app.reviews.models import Review
 from tests.factories import add_member, add_organisation, make_review
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_helpers"]
 pytestmark = pytest.mark.browser
 
 SHOTS = "/tmp"

@@ -2,7 +2,7 @@
 
 Use them from a test module with
 
-    pytest_plugins = ["tests.browser_support"]
+    pytest_plugins = ["tests.browser_helpers"]
 
 (or, once the lead adds that line to tests/conftest.py, with nothing at all), then ask for
 `live_server` (the base URL) and `page` (a fresh Playwright page at tablet size), and request `db`
