@@ -8,11 +8,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.permissions import Action
 from app.audit import service
 from app.core.deps import SessionDep
-from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
+from app.reviews.deps import ReadAudit
 from app.web.kit import page as render_page
 
 router = APIRouter(include_in_schema=False)
@@ -22,7 +20,7 @@ router = APIRouter(include_in_schema=False)
 def review_audit_page(
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.read_audit),
+    scope: ReadAudit,
     entity: Annotated[str, Query(max_length=40)] = "",
     user_id: Annotated[str, Query(max_length=20)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,

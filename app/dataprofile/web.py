@@ -10,13 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.core.errors import Invalid, NotFound
 from app.dataprofile import service
 from app.reviews.access import ReviewScope
 from app.reviews.changes import review_framework
-from app.reviews.deps import review_scope
+from app.reviews.deps import ReadEvidence, WriteEvidence
 from app.web.kit import FormErrors, attempt, page, read_form, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
@@ -77,9 +76,7 @@ def _page(
 
 
 @router.get("/reviews/{review_id}/data-profile")
-def data_profile_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_evidence)
-) -> Response:
+def data_profile_page(request: Request, session: SessionDep, scope: ReadEvidence) -> Response:
     """Every indicator of the review's framework with this area's figures and how they compare."""
     framework = review_framework(session, scope.review)
     rows = service.profile(session, scope.review, framework)
@@ -117,7 +114,7 @@ def figure_page(
     indicator_key: str,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     """The form for one indicator's figures, filled in with those stored."""
     row = _indicator_or_404(session, scope, indicator_key)
@@ -142,7 +139,7 @@ async def save_figure(
     indicator_key: str,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     row = _indicator_or_404(session, scope, indicator_key)
     fields = text_fields(await read_form(request))
@@ -172,7 +169,7 @@ def remove_figure(
     indicator_key: str,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     row = _indicator_or_404(session, scope, indicator_key)
     errors = FormErrors(())

@@ -15,7 +15,6 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from app.accounts.permissions import Action
 from app.core.config import get_settings
 from app.core.deps import SessionDep
 from app.core.errors import DomainError, Invalid, TooLarge
@@ -27,7 +26,7 @@ from app.evidence.filetypes import accept_attribute, accepted_summary
 from app.evidence.importing import FILE_FIELD, MAPPING_FIELD
 from app.evidence.models import Attachment
 from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
+from app.reviews.deps import WriteEvidence
 from app.web.kit import FormErrors, attempt, page, read_form, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -101,7 +100,7 @@ async def attach_file(
     request: Request,
     session: SessionDep,
     evidence_id: str,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     form = await read_form(request)
     upload = _upload(form.get(FILE_FIELD))
@@ -156,7 +155,7 @@ def confirm_remove_file(
     session: SessionDep,
     evidence_id: str,
     attachment_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     attachment, _ = attachments.get_attachment(
         session, review=scope.review, evidence_id=evidence_id, attachment_id=attachment_id
@@ -182,7 +181,7 @@ def remove_file(
     session: SessionDep,
     evidence_id: str,
     attachment_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     removed = attachments.delete_attachment(
         session, ctx=scope, evidence_id=evidence_id, attachment_id=attachment_id
@@ -275,10 +274,10 @@ def _import_page(
 def import_page(
     request: Request,
     session: SessionDep,
+    scope: WriteEvidence,
     imported: int | None = None,
     updated: int | None = None,
     unchanged: int | None = None,
-    scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> Response:
     done = None
     if imported is not None:
@@ -312,7 +311,7 @@ def _mapping_from_form(form: Any) -> tuple[dict[str, str], bool]:
 async def import_file(
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     form = await read_form(request)
     dry_run = form.get("action") != "import"

@@ -30,7 +30,7 @@ from app.evidence.rules import POLARITIES, EvidenceRules, latest_date
 from app.evidence.schemas import EvidenceFilters, EvidencePublic, EvidenceUpdate
 from app.reviews import changes
 from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
+from app.reviews.deps import ReadEvidence, RestoreEvidence, WriteEvidence
 from app.web.kit import FormErrors, attempt, many, page, read_form, see_other, text_fields
 from app.web.words import ORG_TYPE_WORDS
 
@@ -272,9 +272,7 @@ def _save(
 
 
 @router.get(PAGES + "/evidence/new", response_class=HTMLResponse)
-def new_evidence_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.write_evidence)
-) -> Response:
+def new_evidence_page(request: Request, session: SessionDep, scope: WriteEvidence) -> Response:
     """A blank form with a fresh id, so resubmitting it can never store two items."""
     values = _blank_values()
     values["collected_on"] = utcnow().date().isoformat()
@@ -287,7 +285,7 @@ def add_evidence(
     request: Request,
     session: SessionDep,
     form: FormDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     try:
         evidence_id = service.canonical_id(text_fields(form).get("id", ""))
@@ -302,7 +300,7 @@ def edit_evidence_page(
     request: Request,
     session: SessionDep,
     evidence_id: str,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     item = service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
     return _form_page(
@@ -316,7 +314,7 @@ def save_evidence(
     session: SessionDep,
     form: FormDep,
     evidence_id: str,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     item = service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
     return _save(request, session, scope, form, evidence_id=item.id, item=item)
@@ -349,7 +347,7 @@ def evidence_list_page(
     request: Request,
     session: SessionDep,
     filters: Annotated[EvidenceFilters, Query()],
-    scope: ReviewScope = review_scope(Action.read_evidence),
+    scope: ReadEvidence,
 ) -> Response:
     can_see_deleted = scope.can(Action.restore_evidence)
     if not can_see_deleted:
@@ -438,7 +436,7 @@ def evidence_page(
     request: Request,
     session: SessionDep,
     evidence_id: str,
-    scope: ReviewScope = review_scope(Action.read_evidence),
+    scope: ReadEvidence,
 ) -> Response:
     can_restore = scope.can(Action.restore_evidence)
     item = service.get_evidence(
@@ -475,7 +473,7 @@ def confirm_delete_page(
     request: Request,
     session: SessionDep,
     evidence_id: str,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     item = service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
     ctx = _page_ctx(scope, "evidence", page_title=f"Delete: {item.title}", evidence=item)
@@ -487,7 +485,7 @@ def delete_evidence(
     session: SessionDep,
     form: FormDep,
     evidence_id: str,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     reason = text_fields(form).get("reason", "")
     service.delete_evidence(session, ctx=scope, evidence_id=evidence_id, reason=reason[:2000])
@@ -498,7 +496,7 @@ def delete_evidence(
 def restore_evidence(
     session: SessionDep,
     evidence_id: str,
-    scope: ReviewScope = review_scope(Action.restore_evidence),
+    scope: RestoreEvidence,
 ) -> Response:
     item = service.restore_evidence(session, ctx=scope, evidence_id=evidence_id)
     return see_other(f"/reviews/{scope.review.id}/evidence/{item.id}?notice=restored")
@@ -508,9 +506,7 @@ def restore_evidence(
 
 
 @router.get(PAGES + "/coverage", response_class=HTMLResponse)
-def coverage_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_evidence)
-) -> Response:
+def coverage_page(request: Request, session: SessionDep, scope: ReadEvidence) -> Response:
     coverage = service.review_coverage(session, scope.review)
     framework = changes.review_framework(session, scope.review)
     ctx = _page_ctx(

@@ -18,7 +18,7 @@ from app.findings import action_plan, checks, recommendations
 from app.findings.models import ACTION_STATUSES
 from app.findings.web import form_date, form_number, review_page
 from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
+from app.reviews.deps import ReadReview, WriteActionPlan
 from app.web.kit import FormErrors, attempt, read_form, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
@@ -95,17 +95,13 @@ def _plan_page(
 
 
 @router.get("/reviews/{review_id}/action-plan")
-def action_plan_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
-) -> Response:
+def action_plan_page(request: Request, session: SessionDep, scope: ReadReview) -> Response:
     """The system action plan: every member reads it once the review is published."""
     return _plan_page(request, session, scope)
 
 
 @router.post("/reviews/{review_id}/action-plan")
-async def create_action(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.write_action_plan)
-) -> Response:
+async def create_action(request: Request, session: SessionDep, scope: WriteActionPlan) -> Response:
     form = await read_form(request)
     errors = FormErrors(ACTION_FORM_FIELDS)
     values = _values(form, errors, scope)
@@ -142,7 +138,7 @@ def edit_action_page(
     request: Request,
     session: SessionDep,
     action_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_action_plan),
+    scope: WriteActionPlan,
 ) -> Response:
     action = action_plan.get_action(session, review=scope.review, action_id=action_id)
     action_plan.ensure_may_update_action(scope, action)
@@ -155,7 +151,7 @@ async def edit_action(
     request: Request,
     session: SessionDep,
     action_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_action_plan),
+    scope: WriteActionPlan,
 ) -> Response:
     form = await read_form(request)
     errors = FormErrors(ACTION_FORM_FIELDS)
@@ -176,7 +172,7 @@ async def add_progress(
     request: Request,
     session: SessionDep,
     action_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_action_plan),
+    scope: WriteActionPlan,
 ) -> Response:
     """A progress note from the form under each action; it sets the action's status."""
     fields = text_fields(await read_form(request))

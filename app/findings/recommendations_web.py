@@ -14,14 +14,13 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.core.params import RowId
 from app.findings import checks, recommendations
 from app.findings.models import PRIORITIES
 from app.findings.web import form_date, form_number, framework_options, moved_place, review_page
 from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
+from app.reviews.deps import WriteFindings
 from app.web.kit import FormErrors, attempt, many, read_form, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
@@ -85,8 +84,8 @@ def _form_page(
 def new_recommendation_page(
     request: Request,
     session: SessionDep,
+    scope: WriteFindings,
     domain_key: str = "",
-    scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     values: dict[str, Any] = {
         "text": "",
@@ -133,9 +132,7 @@ async def _save(
 
 
 @router.post("/reviews/{review_id}/recommendations/new")
-async def create_recommendation(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
-) -> Response:
+async def create_recommendation(request: Request, session: SessionDep, scope: WriteFindings) -> Response:
     return await _save(request, session, scope, None)
 
 
@@ -144,7 +141,7 @@ def edit_recommendation_page(
     request: Request,
     session: SessionDep,
     recommendation_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     rec = recommendations.get_recommendation(
         session, review=scope.review, recommendation_id=recommendation_id
@@ -158,7 +155,7 @@ async def edit_recommendation(
     request: Request,
     session: SessionDep,
     recommendation_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     recommendations.get_recommendation(session, review=scope.review, recommendation_id=recommendation_id)
     return await _save(request, session, scope, recommendation_id)
@@ -169,7 +166,7 @@ async def move_recommendation(
     request: Request,
     session: SessionDep,
     recommendation_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     """Move a recommendation one place up or down; the others renumber."""
     form = await read_form(request)
@@ -192,7 +189,7 @@ def delete_recommendation_page(
     request: Request,
     session: SessionDep,
     recommendation_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     rec = recommendations.get_recommendation(
         session, review=scope.review, recommendation_id=recommendation_id
@@ -213,7 +210,7 @@ def delete_recommendation_page(
 def delete_recommendation(
     session: SessionDep,
     recommendation_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     recommendations.delete_recommendation(session, ctx=scope, recommendation_id=recommendation_id)
     return see_other(f"/reviews/{scope.review.id}/findings?done=recommendation-deleted#recommendations")

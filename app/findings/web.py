@@ -27,7 +27,7 @@ from app.findings.models import FINDING_KINDS
 from app.findings.schemas import FindingPublic
 from app.reviews.access import ReviewScope
 from app.reviews.changes import review_framework
-from app.reviews.deps import review_scope
+from app.reviews.deps import ReadRatings, WriteFindings
 from app.web.kit import FormErrors, attempt, many, page, read_form, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
@@ -134,10 +134,10 @@ def _groups(shown: list[FindingPublic], keys: list[str], attr: str) -> dict[str,
 def findings_page(
     request: Request,
     session: SessionDep,
+    scope: ReadRatings,
     domain_key: str = "",
     stage: str = "",
     kind: str = "",
-    scope: ReviewScope = review_scope(Action.read_ratings),
 ) -> Response:
     """Findings by domain and by pathway stage, then the numbered recommendations."""
     review = scope.review
@@ -232,10 +232,10 @@ def _finding_form(
 def new_finding_page(
     request: Request,
     session: SessionDep,
+    scope: WriteFindings,
     domain_key: str = "",
     stage: str = "",
     kind: str = "",
-    scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     values = {"kind": kind, "domain_key": domain_key, "stage": stage, "text": "", "cited_evidence": []}
     return _finding_form(request, session, scope, values=values, finding_id=None, evidence_domain=domain_key)
@@ -276,9 +276,7 @@ async def _save_finding(
 
 
 @router.post("/reviews/{review_id}/findings/new")
-async def create_finding(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
-) -> Response:
+async def create_finding(request: Request, session: SessionDep, scope: WriteFindings) -> Response:
     return await _save_finding(request, session, scope, None)
 
 
@@ -287,7 +285,7 @@ def edit_finding_page(
     request: Request,
     session: SessionDep,
     finding_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     finding = findings.get_finding(session, review=scope.review, finding_id=finding_id)
     values = {name: getattr(finding, name) for name in FINDING_FORM_FIELDS}
@@ -301,7 +299,7 @@ async def edit_finding(
     request: Request,
     session: SessionDep,
     finding_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     findings.get_finding(session, review=scope.review, finding_id=finding_id)
     return await _save_finding(request, session, scope, finding_id)
@@ -312,7 +310,7 @@ async def move_finding(
     request: Request,
     session: SessionDep,
     finding_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     """Move a finding one place up or down within its group."""
     form = await read_form(request)
@@ -327,7 +325,7 @@ def delete_finding_page(
     request: Request,
     session: SessionDep,
     finding_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     finding = findings.get_finding(session, review=scope.review, finding_id=finding_id)
     context = {
@@ -343,7 +341,7 @@ def delete_finding_page(
 def delete_finding(
     session: SessionDep,
     finding_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     findings.delete_finding(session, ctx=scope, finding_id=finding_id)
     return see_other(f"/reviews/{scope.review.id}/findings?done=finding-deleted#findings-by-domain")

@@ -30,7 +30,7 @@ from app.reports.options import (
 )
 from app.reports.templates import template_sets
 from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
+from app.reviews.deps import ExportReport, ReadReport
 from app.web.kit import FormErrors, attempt, page, read_form, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
@@ -119,8 +119,8 @@ def _page(
 def report_page(
     request: Request,
     session: SessionDep,
+    scope: ReadReport,
     job: Annotated[str | None, Query(max_length=36)] = None,
-    scope: ReviewScope = review_scope(Action.read_report),
 ) -> Response:
     shown = None
     if job:
@@ -137,9 +137,7 @@ def report_page(
 
 
 @router.post("/reviews/{review_id}/report")
-async def export_from_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.export_report)
-) -> Response:
+async def export_from_page(request: Request, session: SessionDep, scope: ExportReport) -> Response:
     sent = text_fields(await read_form(request))
     form = {name: sent.get(name, "") for name in FORM_FIELDS}
     user_id = scope.user.id

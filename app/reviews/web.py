@@ -16,14 +16,14 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.accounts.deps import AdminUser, CurrentUser
-from app.accounts.permissions import Action, Role
+from app.accounts.permissions import Role
 from app.core.deps import SessionDep
 from app.core.params import RowId
 from app.frameworks import service as frameworks
 from app.reviews import overview, service, workflow
 from app.reviews.access import ReviewScope
 from app.reviews.changes import review_framework
-from app.reviews.deps import review_scope
+from app.reviews.deps import ManageReview, ReadReview, WriteFindings
 from app.reviews.models import ORGANISATION_TYPES, REVIEW_KINDS, REVIEW_STATUSES, Organisation
 from app.web.kit import FormErrors, attempt, page, read_form, see_other, text_fields
 from app.web.words import KIND_WORDS, ORG_TYPE_WORDS, ROLE_WORDS, WORDS, options
@@ -229,16 +229,12 @@ def _edit_page(
 
 
 @router.get("/reviews/{review_id}/edit")
-def edit_review_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+def edit_review_page(request: Request, session: SessionDep, scope: ManageReview) -> Response:
     return _edit_page(request, session, scope, _edit_form_values(scope))
 
 
 @router.post("/reviews/{review_id}/edit")
-async def edit_review(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+async def edit_review(request: Request, session: SessionDep, scope: ManageReview) -> Response:
     form = text_fields(await read_form(request))
     errors = _review_form_errors()
     changes = _details_from_form(form, errors)
@@ -279,16 +275,12 @@ def _home(
 
 
 @router.get("/reviews/{review_id}")
-def review_home(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
-) -> Response:
+def review_home(request: Request, session: SessionDep, scope: ReadReview) -> Response:
     return _home(request, session, scope)
 
 
 @router.post("/reviews/{review_id}/status")
-async def move_status(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+async def move_status(request: Request, session: SessionDep, scope: ManageReview) -> Response:
     form = text_fields(await read_form(request))
     errors = FormErrors(("confirm_publish",))
     target = form.get("status", "")
@@ -316,15 +308,13 @@ def _report_text_page(
 
 
 @router.get("/reviews/{review_id}/report-text")
-def report_text_page(request: Request, scope: ReviewScope = review_scope(Action.write_findings)) -> Response:
+def report_text_page(request: Request, scope: WriteFindings) -> Response:
     form = {name: getattr(scope.review, name) for name in service.REPORT_TEXT_FIELDS}
     return _report_text_page(request, scope, form)
 
 
 @router.post("/reviews/{review_id}/report-text")
-async def save_report_text(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
-) -> Response:
+async def save_report_text(request: Request, session: SessionDep, scope: WriteFindings) -> Response:
     form = text_fields(await read_form(request))
     errors = FormErrors(service.REPORT_TEXT_FIELDS)
     changes = {name: form.get(name, "") for name in service.REPORT_TEXT_FIELDS}
@@ -392,16 +382,12 @@ def _team_page(
 
 
 @router.get("/reviews/{review_id}/team")
-def team_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
-) -> Response:
+def team_page(request: Request, session: SessionDep, scope: ReadReview) -> Response:
     return _team_page(request, session, scope)
 
 
 @router.post("/reviews/{review_id}/team/members")
-async def add_member(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+async def add_member(request: Request, session: SessionDep, scope: ManageReview) -> Response:
     form = text_fields(await read_form(request))
     errors = FormErrors(MEMBER_FIELDS)
     organisation_id = _organisation_id(form, errors)
@@ -451,7 +437,7 @@ def member_page(
     membership_id: RowId,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
+    scope: ManageReview,
 ) -> Response:
     member = service.team_member(session, scope.review, membership_id)
     form = {"role": member.membership.role, "organisation_id": str(member.membership.organisation_id or "")}
@@ -463,7 +449,7 @@ async def change_member(
     membership_id: RowId,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
+    scope: ManageReview,
 ) -> Response:
     form = text_fields(await read_form(request))
     member = service.team_member(session, scope.review, membership_id)
@@ -485,7 +471,7 @@ async def remove_member(
     membership_id: RowId,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
+    scope: ManageReview,
 ) -> Response:
     errors = FormErrors()
     attempt(session, errors, lambda: service.remove_member(session, ctx=scope, membership_id=membership_id))
@@ -495,9 +481,7 @@ async def remove_member(
 
 
 @router.post("/reviews/{review_id}/team/organisations")
-async def add_partner(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+async def add_partner(request: Request, session: SessionDep, scope: ManageReview) -> Response:
     form = text_fields(await read_form(request))
     errors = FormErrors(PARTNER_FIELDS)
     if not form.get("org_type"):
@@ -540,7 +524,7 @@ def partner_page(
     organisation_id: RowId,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
+    scope: ManageReview,
 ) -> Response:
     organisation = service.get_organisation(session, scope.review, organisation_id)
     return _partner_page(
@@ -553,7 +537,7 @@ async def change_partner(
     organisation_id: RowId,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
+    scope: ManageReview,
 ) -> Response:
     form = text_fields(await read_form(request))
     organisation = service.get_organisation(session, scope.review, organisation_id)
@@ -576,7 +560,7 @@ async def remove_partner(
     organisation_id: RowId,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
+    scope: ManageReview,
 ) -> Response:
     errors = FormErrors()
     attempt(
