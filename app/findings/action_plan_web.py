@@ -16,10 +16,10 @@ from app.core.params import RowId
 from app.core.text import plain_excerpt
 from app.findings import action_plan, checks, recommendations
 from app.findings.models import ACTION_STATUSES
-from app.findings.web import form_date, form_number, review_page
+from app.findings.web import findings_tab_page, form_number
 from app.reviews.access import ReviewScope
 from app.reviews.deps import ReadReview, WriteActionPlan
-from app.web.kit import FormErrors, attempt, read_form, see_other, text_fields
+from app.web.kit import FormErrors, attempt, form_date, read_form, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -91,7 +91,9 @@ def _plan_page(
         "add_values": add_values or {},
         "note_values": note_values or {},
     }
-    return review_page(request, scope, "findings/action_plan.html", "Action plan", context, errors=errors)
+    return findings_tab_page(
+        request, scope, "findings/action_plan.html", "Action plan", context, errors=errors
+    )
 
 
 @router.get("/reviews/{review_id}/action-plan")
@@ -128,7 +130,7 @@ def _action_form(
         "action": action_plan.present_actions(session, review=scope.review, actions=[action])[0],
         "values": values,
     }
-    return review_page(
+    return findings_tab_page(
         request, scope, "findings/action_form.html", "Change an action", context, errors=errors
     )
 

@@ -18,10 +18,10 @@ from app.core.deps import SessionDep
 from app.core.params import RowId
 from app.findings import checks, recommendations
 from app.findings.models import PRIORITIES
-from app.findings.web import form_date, form_number, framework_options, moved_place, review_page
+from app.findings.web import findings_tab_page, form_number, framework_options, moved_place
 from app.reviews.access import ReviewScope
 from app.reviews.deps import WriteFindings
-from app.web.kit import FormErrors, attempt, many, read_form, see_other, text_fields
+from app.web.kit import FormErrors, attempt, form_date, many, read_form, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,7 +77,9 @@ def _form_page(
         "number_options": [(n, f"Number {n}") for n in range(1, places + 1)],
     }
     title = "Edit a recommendation" if recommendation_id else "Add a recommendation"
-    return review_page(request, scope, "findings/recommendation_form.html", title, context, errors=errors)
+    return findings_tab_page(
+        request, scope, "findings/recommendation_form.html", title, context, errors=errors
+    )
 
 
 @router.get("/reviews/{review_id}/recommendations/new")
@@ -203,7 +205,7 @@ def delete_recommendation_page(
         "back_url": f"/reviews/{scope.review.id}/findings#recommendation-{recommendation_id}",
     }
     title = f"Delete recommendation {rec.number}?"
-    return review_page(request, scope, "findings/confirm_delete.html", title, context)
+    return findings_tab_page(request, scope, "findings/confirm_delete.html", title, context)
 
 
 @router.post("/reviews/{review_id}/recommendations/{recommendation_id}/delete")

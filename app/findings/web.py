@@ -8,7 +8,6 @@ summary, the message beside the field and everything the person typed.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -28,7 +27,7 @@ from app.findings.schemas import FindingPublic
 from app.reviews.access import ReviewScope
 from app.reviews.changes import review_framework
 from app.reviews.deps import ReadRatings, WriteFindings
-from app.web.kit import FormErrors, attempt, many, page, read_form, see_other, text_fields
+from app.web.kit import FormErrors, attempt, many, read_form, review_page, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,7 +52,7 @@ FINDING_FORM_FIELDS = ("kind", "domain_key", "stage", "text", "cited_evidence")
 # What the findings, recommendations and action plan pages share ------------------------------
 
 
-def review_page(
+def findings_tab_page(
     request: Request,
     scope: ReviewScope,
     template: str,
@@ -61,38 +60,20 @@ def review_page(
     context: Mapping[str, Any],
     *,
     errors: FormErrors | None = None,
-    active: str = "findings",
 ) -> Response:
-    """A page inside the review, with its sub-navigation, notice and Markdown helpers."""
-    return page(
+    """A findings, recommendations or action plan page, with their notices and Markdown helpers."""
+    return review_page(
         request,
+        scope,
         template,
-        {
-            "review": scope.review,
-            "scope": scope,
-            "active": active,
-            "page_title": page_title,
-            "flash": NOTICES.get(request.query_params.get("done", "")),
-            "markdown": render_markdown,
-            "excerpt": plain_excerpt,
-            "errors": [],
-            "field_errors": {},
-            **context,
-        },
+        active="findings",
+        title=page_title,
+        notices=NOTICES,
         errors=errors,
+        markdown=render_markdown,
+        excerpt=plain_excerpt,
+        **context,
     )
-
-
-def form_date(fields: Mapping[str, str], name: str, errors: FormErrors) -> dt.date | None:
-    """A typed date, or None when left empty; a date that cannot be read is noted against its field."""
-    raw = fields.get(name, "")
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        errors.add(name, "enter a real date, such as 2026-09-30")
-        return None
 
 
 def form_number(raw: object) -> int | None:
@@ -173,7 +154,7 @@ def findings_page(
         ),
         "can_write": scope.can(Action.write_findings),
     }
-    return review_page(
+    return findings_tab_page(
         request, scope, "findings/index.html", "Findings and recommendations", context, errors=errors
     )
 
@@ -225,7 +206,7 @@ def _finding_form(
         "polarity_words": POLARITY_WORDS,
     }
     title = "Edit a finding" if finding_id else "Add a finding"
-    return review_page(request, scope, "findings/finding_form.html", title, context, errors=errors)
+    return findings_tab_page(request, scope, "findings/finding_form.html", title, context, errors=errors)
 
 
 @router.get("/reviews/{review_id}/findings/new")
@@ -334,7 +315,7 @@ def delete_finding_page(
         "action_url": f"/reviews/{scope.review.id}/findings/{finding_id}/delete",
         "back_url": f"/reviews/{scope.review.id}/findings#finding-{finding_id}",
     }
-    return review_page(request, scope, "findings/confirm_delete.html", "Delete this finding?", context)
+    return findings_tab_page(request, scope, "findings/confirm_delete.html", "Delete this finding?", context)
 
 
 @router.post("/reviews/{review_id}/findings/{finding_id}/delete")

@@ -9,6 +9,7 @@ again with the error summary and the message by the field, keeping what was type
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -34,7 +35,7 @@ from app.reviews.deps import (
 )
 from app.reviews.models import Organisation
 from app.scoring import ReviewScores, level_label
-from app.web.kit import FormErrors, attempt, many, page, read_form, see_other, text_fields
+from app.web.kit import FormErrors, attempt, many, read_form, review_page, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,35 +75,8 @@ def _int_or_none(raw: str) -> int | None:
         return None
 
 
-def _page(
-    request: Request,
-    scope: ReviewScope,
-    template: str,
-    active: str,
-    title: str,
-    *,
-    errors: FormErrors | None = None,
-    status: int | None = None,
-    **ctx: Any,
-) -> Response:
-    """A rating page in the review's frame, with the notice a redirect asked for."""
-    return page(
-        request,
-        template,
-        {
-            "review": scope.review,
-            "scope": scope,
-            "active": active,
-            "page_title": title,
-            "flash": NOTICES.get(request.query_params.get("done", "")),
-            "flag_words": FLAG_WORDS,
-            "errors": [],
-            "field_errors": {},
-            **ctx,
-        },
-        errors=errors,
-        status_code=status,
-    )
+# A rating page shows the ratings' notices and the words for how far the raters agree.
+_page = partial(review_page, notices=NOTICES, flag_words=FLAG_WORDS)
 
 
 # The self-assessment questionnaire -------------------------------------------------------------
@@ -143,10 +117,10 @@ def _questionnaire(
         request,
         scope,
         "ratings/self_assessment.html",
-        "self",
-        "Self-assessment",
+        active="self",
+        title="Self-assessment",
         errors=errors,
-        status=status,
+        status_code=status,
         framework=framework,
         own=own,
         spread=spread,
@@ -240,8 +214,8 @@ def ratings_page(request: Request, session: SessionDep, scope: ReadRatings) -> R
         request,
         scope,
         "ratings/grid.html",
-        "ratings",
-        "Ratings",
+        active="ratings",
+        title="Ratings",
         framework=framework,
         scores=scores,
         lines=lines,
@@ -278,8 +252,8 @@ def _rate_page(
         request,
         scope,
         "ratings/rate.html",
-        "ratings",
-        f"Rate {ref}",
+        active="ratings",
+        title=f"Rate {ref}",
         errors=errors,
         framework=framework,
         domain=domain,
@@ -366,10 +340,10 @@ def _moderation_page(
         request,
         scope,
         "ratings/moderation.html",
-        "ratings",
-        f"Moderate {ref}",
+        active="ratings",
+        title=f"Moderate {ref}",
         errors=errors,
-        status=status,
+        status_code=status,
         view=view,
         framework=framework,
         chart=chart,
@@ -453,8 +427,8 @@ def _results_page(
         request,
         scope,
         "ratings/results.html",
-        "ratings",
-        "Results",
+        active="ratings",
+        title="Results",
         errors=errors,
         framework=framework,
         scores=scores,

@@ -7,8 +7,8 @@ summary and the message beside the field, keeping what the person typed (`app.we
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,7 +25,7 @@ from app.reviews.access import ReviewScope
 from app.reviews.changes import review_framework
 from app.reviews.deps import ManageReview, ReadReview, WriteFindings
 from app.reviews.models import ORGANISATION_TYPES, REVIEW_KINDS, REVIEW_STATUSES, Organisation
-from app.web.kit import FormErrors, attempt, page, read_form, see_other, text_fields
+from app.web.kit import FormErrors, attempt, form_date, page, read_form, review_page, see_other, text_fields
 from app.web.words import KIND_WORDS, ORG_TYPE_WORDS, ROLE_WORDS, WORDS, options
 
 router = APIRouter(include_in_schema=False)
@@ -63,42 +63,8 @@ def _review_form_errors() -> FormErrors:
     return FormErrors(REVIEW_FORM_FIELDS + tuple(FIELD_IDS), ids=FIELD_IDS)
 
 
-def _parse_date(form: Mapping[str, str], name: str, errors: FormErrors) -> dt.date | None:
-    raw = form.get(name, "")
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        errors.add(name, "enter a real date, such as 2025-03-17")
-        return None
-
-
-def _review_page(
-    request: Request,
-    scope: ReviewScope,
-    template: str,
-    active: str,
-    page_title: str,
-    errors: FormErrors | None = None,
-    **ctx: Any,
-) -> Response:
-    return page(
-        request,
-        template,
-        {
-            "review": scope.review,
-            "scope": scope,
-            "active": active,
-            "page_title": page_title,
-            "flash": NOTICES.get(request.query_params.get("done", "")),
-            "words": WORDS,
-            "errors": [],
-            "field_errors": {},
-            **ctx,
-        },
-        errors=errors,
-    )
+# Every page inside a review shows the review's notices and the plain words for its codes.
+_review_page = partial(review_page, notices=NOTICES, words=WORDS)
 
 
 # Your reviews ------------------------------------------------------------------------------------
@@ -139,8 +105,8 @@ def _details_from_form(form: Mapping[str, str], errors: FormErrors) -> dict[str,
         "icb": form.get("icb", ""),
         "councils": [line for line in form.get("councils", "").splitlines() if line.strip()],
         "kind": form.get("kind", ""),
-        "fieldwork_start": _parse_date(form, "fieldwork_start", errors),
-        "fieldwork_end": _parse_date(form, "fieldwork_end", errors),
+        "fieldwork_start": form_date(form, "fieldwork_start", errors),
+        "fieldwork_end": form_date(form, "fieldwork_end", errors),
     }
     if "framework" in form:
         key, _, version = form["framework"].partition(":")
@@ -219,9 +185,9 @@ def _edit_page(
         request,
         scope,
         "reviews/edit.html",
-        "overview",
-        "Change the review's details",
-        errors,
+        active="overview",
+        title="Change the review's details",
+        errors=errors,
         framework_locked=service.framework_lock_reason(session, scope.review),
         framework=review_framework(session, scope.review),
         **_review_form_ctx(session, form),
@@ -258,9 +224,9 @@ def _home(
         request,
         scope,
         "reviews/home.html",
-        "overview",
-        review.title,
-        errors,
+        active="overview",
+        title=review.title,
+        errors=errors,
         framework=review_framework(session, review),
         members=members,
         leads=[m for m in members if m.membership.role == Role.lead.value],
@@ -303,7 +269,13 @@ def _report_text_page(
     request: Request, scope: ReviewScope, form: Mapping[str, str], errors: FormErrors | None = None
 ) -> Response:
     return _review_page(
-        request, scope, "reviews/report_text.html", "report", "The report's opening text", errors, form=form
+        request,
+        scope,
+        "reviews/report_text.html",
+        active="report",
+        title="The report's opening text",
+        errors=errors,
+        form=form,
     )
 
 
@@ -367,9 +339,9 @@ def _team_page(
         request,
         scope,
         "reviews/team.html",
-        "team",
-        "Team and partners",
-        errors,
+        active="team",
+        title="Team and partners",
+        errors=errors,
         members=members,
         lead_count=sum(1 for m in members if m.membership.role == Role.lead.value),
         partners=partners,
@@ -422,9 +394,9 @@ def _member_page(
         request,
         scope,
         "reviews/member.html",
-        "team",
-        f"Change {member.user.display_name}'s role",
-        errors,
+        active="team",
+        title=f"Change {member.user.display_name}'s role",
+        errors=errors,
         member=member,
         form=form,
         role_options=_role_options(),
@@ -510,9 +482,9 @@ def _partner_page(
         request,
         scope,
         "reviews/partner.html",
-        "team",
-        f"Change {organisation.name}",
-        errors,
+        active="team",
+        title=f"Change {organisation.name}",
+        errors=errors,
         organisation=organisation,
         form=form,
         org_type_options=_org_type_options(),
