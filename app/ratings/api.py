@@ -102,15 +102,7 @@ def put_rating(
     session: SessionDep,
     scope: ReviewScope = review_scope_any(Action.rate_self, Action.rate_team),
 ) -> RatingPublic:
-    rating = service.save_rating(
-        session,
-        ctx=scope,
-        ref=ref,
-        value=body.value,
-        rationale=body.rationale,
-        cited_evidence=body.cited_evidence,
-        reason=body.reason,
-    )
+    rating = service.save_rating(session, ctx=scope, ref=ref, **body.model_dump())
     return _rating_public(rating, _label(scope, session)(rating.value))
 
 
@@ -261,11 +253,8 @@ def put_moderated(
         session,
         ctx=scope,
         ref=ref,
-        value=body.value,
-        rationale=body.rationale,
-        cited_evidence=body.cited_evidence,
         expected_version=expected_version(if_match, body.version),
-        reason=body.reason,
+        **body.model_dump(exclude={"version"}),
     )
     response.headers["ETag"] = etag(outcome.moderated.version)
     if outcome.created:

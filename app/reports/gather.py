@@ -9,6 +9,7 @@ ratings and evidence links the engine sees.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -99,32 +100,29 @@ def _team(session: Session, review: Review) -> tuple[TeamMember, ...]:
     return tuple(TeamMember(name=name, role=role) for name, role in members)
 
 
+def _listed_by_evidence(
+    session: Session, live: tuple[Any, ...], evidence_id: Any, value: Any
+) -> dict[str, list[Any]]:
+    """One of the lists an evidence item holds (its lines, stages or organisations), for every
+    live item of the review, each in order."""
+    found: dict[str, list[Any]] = defaultdict(list)
+    for item_id, item_value in session.exec(
+        select(evidence_id, value)
+        .join(Evidence, col(Evidence.id) == evidence_id)
+        .where(*live)
+        .order_by(col(value))
+    ):
+        found[item_id].append(item_value)
+    return found
+
+
 def _evidence(session: Session, review: Review) -> tuple[EvidenceItem, ...]:
     live = (Evidence.review_id == review.id, col(Evidence.deleted_at).is_(None))
-    refs: dict[str, list[str]] = defaultdict(list)
-    for evidence_id, ref in session.exec(
-        select(EvidenceLine.evidence_id, EvidenceLine.ref)
-        .join(Evidence, col(Evidence.id) == EvidenceLine.evidence_id)
-        .where(*live)
-        .order_by(col(EvidenceLine.ref))
-    ):
-        refs[evidence_id].append(ref)
-    stages: dict[str, list[str]] = defaultdict(list)
-    for evidence_id, stage in session.exec(
-        select(EvidenceStage.evidence_id, EvidenceStage.stage)
-        .join(Evidence, col(Evidence.id) == EvidenceStage.evidence_id)
-        .where(*live)
-        .order_by(col(EvidenceStage.stage))
-    ):
-        stages[evidence_id].append(stage)
-    organisations: dict[str, list[int]] = defaultdict(list)
-    for evidence_id, organisation_id in session.exec(
-        select(EvidenceOrganisation.evidence_id, EvidenceOrganisation.organisation_id)
-        .join(Evidence, col(Evidence.id) == EvidenceOrganisation.evidence_id)
-        .where(*live)
-        .order_by(col(EvidenceOrganisation.organisation_id))
-    ):
-        organisations[evidence_id].append(organisation_id)
+    refs = _listed_by_evidence(session, live, EvidenceLine.evidence_id, EvidenceLine.ref)
+    stages = _listed_by_evidence(session, live, EvidenceStage.evidence_id, EvidenceStage.stage)
+    organisations = _listed_by_evidence(
+        session, live, EvidenceOrganisation.evidence_id, EvidenceOrganisation.organisation_id
+    )
     rows = session.exec(
         select(Evidence)
         # The narrative is the team's working notes: the report never prints it, so never loads it.
