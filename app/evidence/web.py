@@ -31,7 +31,7 @@ from app.evidence.schemas import EvidenceFilters, EvidencePublic, EvidenceUpdate
 from app.reviews import changes
 from app.reviews.access import ReviewScope
 from app.reviews.deps import ReadEvidence, RestoreEvidence, WriteEvidence
-from app.web.kit import FormErrors, attempt, many, page, read_form, see_other, text_fields
+from app.web.kit import FormErrors, attempt, many, read_form, review_page, see_other, text_fields
 from app.web.words import ORG_TYPE_WORDS
 
 router = APIRouter(include_in_schema=False)
@@ -94,10 +94,6 @@ FIELD_WORDS = {
 
 
 FormDep = Annotated[FormData, Depends(read_form)]
-
-
-def _page_ctx(scope: ReviewScope, active: str, **extra: Any) -> dict[str, Any]:
-    return {"review": scope.review, "scope": scope, "active": active, **extra}
 
 
 def _notice(request: Request) -> str | None:
@@ -192,10 +188,12 @@ def _form_page(
         team.setdefault(item.collected_by.id, item.collected_by.name)
     editing = item is not None
     base = f"/reviews/{scope.review.id}/evidence"
-    ctx = _page_ctx(
+    response = review_page(
+        request,
         scope,
-        "evidence",
-        page_title=f"Edit: {item.title}" if item else "Add evidence",
+        "evidence/form.html",
+        active="evidence",
+        title=f"Edit: {item.title}" if item else "Add evidence",
         framework=rules.framework,
         item=item,
         editing=editing,
@@ -208,11 +206,6 @@ def _form_page(
         polarities=[(p, POLARITY_WORDS[p], POLARITY_HINTS[p]) for p in POLARITIES],
         today=utcnow().date().isoformat(),
         latest=latest_date().isoformat(),
-    )
-    response = page(
-        request,
-        "evidence/form.html",
-        ctx,
         errors=_in_form_order(errors or _form_errors()),
         status_code=status_code,
     )
@@ -372,10 +365,13 @@ def evidence_list_page(
             query["per_page"] = filters.per_page
         return f"?{urlencode(query)}"
 
-    ctx = _page_ctx(
+    # The list still shows (everything), so it answers 200 even when a filter was refused.
+    return review_page(
+        request,
         scope,
-        "evidence",
-        page_title="Evidence",
+        "evidence/list.html",
+        active="evidence",
+        title="Evidence",
         page=found,
         filters=filters,
         active_filters=active,
@@ -386,9 +382,9 @@ def evidence_list_page(
         page_link=page_link,
         can_see_deleted=can_see_deleted,
         flash=_notice(request),
+        errors=errors,
+        status_code=200,
     )
-    # The list still shows (everything), so it answers 200 even when a filter was refused.
-    return page(request, "evidence/list.html", ctx, errors=errors, status_code=200)
 
 
 # One item --------------------------------------------------------------------------------------------
@@ -446,10 +442,12 @@ def evidence_page(
         session, review=scope.review, evidence_id=item.id, include_deleted=can_restore
     )
     framework = changes.review_framework(session, scope.review)
-    ctx = _page_ctx(
+    return review_page(
+        request,
         scope,
-        "evidence",
-        page_title=item.title,
+        "evidence/detail.html",
+        active="evidence",
+        title=item.title,
         evidence=item,
         history=history.versions,
         changes=_changes(history.versions, _content_of(item)),
@@ -465,7 +463,6 @@ def evidence_page(
         flash=_notice(request),
         saved_id=item.id if request.query_params.get("notice") in ("added", "saved") else "",
     )
-    return page(request, "evidence/detail.html", ctx)
 
 
 @router.get(ITEM_PAGE + "/delete", response_class=HTMLResponse)
@@ -476,8 +473,10 @@ def confirm_delete_page(
     scope: WriteEvidence,
 ) -> Response:
     item = service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
-    ctx = _page_ctx(scope, "evidence", page_title=f"Delete: {item.title}", evidence=item)
-    return page(request, "evidence/confirm_delete.html", ctx)
+    title = f"Delete: {item.title}"
+    return review_page(
+        request, scope, "evidence/confirm_delete.html", active="evidence", title=title, evidence=item
+    )
 
 
 @router.post(ITEM_PAGE + "/delete", response_class=HTMLResponse)
@@ -509,10 +508,12 @@ def restore_evidence(
 def coverage_page(request: Request, session: SessionDep, scope: ReadEvidence) -> Response:
     coverage = service.review_coverage(session, scope.review)
     framework = changes.review_framework(session, scope.review)
-    ctx = _page_ctx(
+    return review_page(
+        request,
         scope,
-        "coverage",
-        page_title="Evidence coverage",
+        "evidence/coverage.html",
+        active="coverage",
+        title="Evidence coverage",
         coverage=coverage,
         framework=framework,
         lines_by_domain={
@@ -520,4 +521,3 @@ def coverage_page(request: Request, session: SessionDep, scope: ReadEvidence) ->
             for domain in coverage.domains
         },
     )
-    return page(request, "evidence/coverage.html", ctx)
