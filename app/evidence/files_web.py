@@ -27,7 +27,7 @@ from app.evidence.importing import FILE_FIELD, MAPPING_FIELD
 from app.evidence.models import Attachment
 from app.reviews.access import ReviewScope
 from app.reviews.deps import WriteEvidence
-from app.web.kit import FormErrors, attempt, page, read_form, see_other
+from app.web.kit import FormErrors, attempt, read_form, review_page, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -133,17 +133,14 @@ def _upload_failed(
     status_code: int,
 ) -> Response:
     item = evidence_service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
-    return page(
+    return review_page(
         request,
+        scope,
         "evidence_files/upload_failed.html",
-        {
-            "page_title": "The file was not attached",
-            "review": scope.review,
-            "scope": scope,
-            "active": "evidence",
-            "evidence": item,
-            "attachment_upload": attachment_upload_context(scope.review.id or 0, item.id),
-        },
+        active="evidence",
+        title="The file was not attached",
+        evidence=item,
+        attachment_upload=attachment_upload_context(scope.review.id or 0, item.id),
         errors=errors,
         status_code=status_code,
     )
@@ -161,18 +158,15 @@ def confirm_remove_file(
         session, review=scope.review, evidence_id=evidence_id, attachment_id=attachment_id
     )
     item = evidence_service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
-    return page(
+    return review_page(
         request,
+        scope,
         "evidence_files/confirm_remove.html",
-        {
-            "page_title": f"Remove {attachment.original_name}?",
-            "review": scope.review,
-            "scope": scope,
-            "active": "evidence",
-            "evidence": item,
-            "attachment": attachment,
-            "size": attachments.describe_size(attachment.size),
-        },
+        active="evidence",
+        title=f"Remove {attachment.original_name}?",
+        evidence=item,
+        attachment=attachment,
+        size=attachments.describe_size(attachment.size),
     )
 
 
@@ -243,27 +237,24 @@ def _import_page(
             "fix them in your spreadsheet and check the file again.",
         )
     limit = get_settings().max_attachment_bytes
-    return page(
+    return review_page(
         request,
+        scope,
         "evidence_files/import.html",
-        {
-            "page_title": "Import evidence from a spreadsheet",
-            "review": scope.review,
-            "scope": scope,
-            "active": "evidence",
-            "fields": _field_rows(session, scope),
-            "report": report,
-            "problems_shown": PROBLEMS_SHOWN,
-            "columns": columns,
-            "mapping": mapping or {},
-            "not_in_file": NOT_IN_FILE,
-            "staged": staged,
-            "done": done,
-            "max_rows": importing.MAX_ROWS,
-            "max_bytes": limit,
-            "max_size": attachments.describe_size(limit),
-            "accept": accept_attribute(importing.ACCEPTED_EXTENSIONS),
-        },
+        active="evidence",
+        title="Import evidence from a spreadsheet",
+        fields=_field_rows(session, scope),
+        report=report,
+        problems_shown=PROBLEMS_SHOWN,
+        columns=columns,
+        mapping=mapping or {},
+        not_in_file=NOT_IN_FILE,
+        staged=staged,
+        done=done,
+        max_rows=importing.MAX_ROWS,
+        max_bytes=limit,
+        max_size=attachments.describe_size(limit),
+        accept=accept_attribute(importing.ACCEPTED_EXTENSIONS),
         errors=errors,
         # A dry run that found problems is a successful check: the page answers 200.
         status_code=status_code if status_code is not None else 200,
