@@ -90,6 +90,27 @@ def _number(name: str, value: object, *, required: bool) -> float | None:
     return number
 
 
+def _record(
+    session: Session,
+    ctx: WriteContext,
+    stored: IndicatorValue,
+    action: str,
+    before: dict[str, object],
+    after: dict[str, object] | None = None,
+) -> None:
+    """A change to an indicator's figures: the data profile is part of the review's evidence."""
+    changes.record(
+        session,
+        ctx,
+        write=Write.evidence,
+        entity="indicator_value",
+        entity_id=stored.id,
+        action=action,
+        before=before,
+        after=after,
+    )
+
+
 def set_value(
     session: Session,
     *,
@@ -131,16 +152,8 @@ def set_value(
         stored.updated_at = utcnow()
         session.add(stored)
         session.flush()
-        changes.record(
-            session,
-            ctx,
-            write=Write.evidence,
-            entity="indicator_value",
-            entity_id=stored.id,
-            action=action,
-            before=before,
-            after={"indicator_key": indicator_key, **after} if action == "create" else after,
-        )
+        after = {"indicator_key": indicator_key, **after} if action == "create" else after
+        _record(session, ctx, stored, action, before, after)
     return _row(indicator, stored)
 
 
@@ -154,15 +167,7 @@ def delete_value(session: Session, *, ctx: WriteContext, indicator_key: str) -> 
         raise NotFound("there is no figure stored for this indicator")
     before = changes.snapshot(stored)
     session.delete(stored)
-    changes.record(
-        session,
-        ctx,
-        write=Write.evidence,
-        entity="indicator_value",
-        entity_id=stored.id,
-        action="delete",
-        before=before,
-    )
+    _record(session, ctx, stored, "delete", before)
 
 
 # What refers to a review's framework (its indicators), counted for the reviews package.
