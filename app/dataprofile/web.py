@@ -90,12 +90,7 @@ def _indicator_or_404(session: Session, scope: ReviewScope, indicator_key: str) 
 
 
 @router.get("/reviews/{review_id}/data-profile/{indicator_key}")
-def figure_page(
-    indicator_key: str,
-    request: Request,
-    session: SessionDep,
-    scope: WriteEvidence,
-) -> Response:
+def figure_page(indicator_key: str, request: Request, session: SessionDep, scope: WriteEvidence) -> Response:
     """The form for one indicator's figures, filled in with those stored."""
     row = _indicator_or_404(session, scope, indicator_key)
     value = row.value

@@ -167,11 +167,7 @@ def restore_evidence(
 
 
 @router.get(ITEM + "/history", response_model=EvidenceHistory, summary="Previous versions of an item")
-def evidence_history(
-    session: SessionDep,
-    evidence_id: str,
-    scope: ReadEvidence,
-) -> EvidenceHistory:
+def evidence_history(session: SessionDep, evidence_id: str, scope: ReadEvidence) -> EvidenceHistory:
     return service.evidence_history(
         session, review=scope.review, evidence_id=evidence_id, include_deleted=_can_see_deleted(scope)
     )

@@ -299,11 +299,7 @@ def _mapping_from_form(form: Any) -> tuple[dict[str, str], bool]:
 
 
 @router.post("/reviews/{review_id}/evidence/import")
-async def import_file(
-    request: Request,
-    session: SessionDep,
-    scope: WriteEvidence,
-) -> Response:
+async def import_file(request: Request, session: SessionDep, scope: WriteEvidence) -> Response:
     form = await read_form(request)
     dry_run = form.get("action") != "import"
     mapping, _ = _mapping_from_form(form)

@@ -274,12 +274,7 @@ def new_evidence_page(request: Request, session: SessionDep, scope: WriteEvidenc
 
 
 @router.post(PAGES + "/evidence/new", response_class=HTMLResponse)
-def add_evidence(
-    request: Request,
-    session: SessionDep,
-    form: FormDep,
-    scope: WriteEvidence,
-) -> Response:
+def add_evidence(request: Request, session: SessionDep, form: FormDep, scope: WriteEvidence) -> Response:
     try:
         evidence_id = service.canonical_id(text_fields(form).get("id", ""))
     except Invalid:
@@ -428,12 +423,7 @@ def _as_list(value: Any) -> list[Any]:
 
 
 @router.get(ITEM_PAGE, response_class=HTMLResponse)
-def evidence_page(
-    request: Request,
-    session: SessionDep,
-    evidence_id: str,
-    scope: ReadEvidence,
-) -> Response:
+def evidence_page(request: Request, session: SessionDep, evidence_id: str, scope: ReadEvidence) -> Response:
     can_restore = scope.can(Action.restore_evidence)
     item = service.get_evidence(
         session, review=scope.review, evidence_id=evidence_id, include_deleted=can_restore
@@ -480,23 +470,14 @@ def confirm_delete_page(
 
 
 @router.post(ITEM_PAGE + "/delete", response_class=HTMLResponse)
-def delete_evidence(
-    session: SessionDep,
-    form: FormDep,
-    evidence_id: str,
-    scope: WriteEvidence,
-) -> Response:
+def delete_evidence(session: SessionDep, form: FormDep, evidence_id: str, scope: WriteEvidence) -> Response:
     reason = text_fields(form).get("reason", "")
     service.delete_evidence(session, ctx=scope, evidence_id=evidence_id, reason=reason[:2000])
     return see_other(f"/reviews/{scope.review.id}/evidence?notice=deleted")
 
 
 @router.post(ITEM_PAGE + "/restore", response_class=HTMLResponse)
-def restore_evidence(
-    session: SessionDep,
-    evidence_id: str,
-    scope: RestoreEvidence,
-) -> Response:
+def restore_evidence(session: SessionDep, evidence_id: str, scope: RestoreEvidence) -> Response:
     item = service.restore_evidence(session, ctx=scope, evidence_id=evidence_id)
     return see_other(f"/reviews/{scope.review.id}/evidence/{item.id}?notice=restored")
 

@@ -209,10 +209,6 @@ def delete_recommendation_page(
 
 
 @router.post("/reviews/{review_id}/recommendations/{recommendation_id}/delete")
-def delete_recommendation(
-    session: SessionDep,
-    recommendation_id: RowId,
-    scope: WriteFindings,
-) -> Response:
+def delete_recommendation(session: SessionDep, recommendation_id: RowId, scope: WriteFindings) -> Response:
     recommendations.delete_recommendation(session, ctx=scope, recommendation_id=recommendation_id)
     return see_other(f"/reviews/{scope.review.id}/findings?done=recommendation-deleted#recommendations")

@@ -319,10 +319,6 @@ def delete_finding_page(
 
 
 @router.post("/reviews/{review_id}/findings/{finding_id}/delete")
-def delete_finding(
-    session: SessionDep,
-    finding_id: RowId,
-    scope: WriteFindings,
-) -> Response:
+def delete_finding(session: SessionDep, finding_id: RowId, scope: WriteFindings) -> Response:
     findings.delete_finding(session, ctx=scope, finding_id=finding_id)
     return see_other(f"/reviews/{scope.review.id}/findings?done=finding-deleted#findings-by-domain")

@@ -405,12 +405,7 @@ def _member_page(
 
 
 @router.get("/reviews/{review_id}/team/members/{membership_id}")
-def member_page(
-    membership_id: RowId,
-    request: Request,
-    session: SessionDep,
-    scope: ManageReview,
-) -> Response:
+def member_page(membership_id: RowId, request: Request, session: SessionDep, scope: ManageReview) -> Response:
     member = service.team_member(session, scope.review, membership_id)
     form = {"role": member.membership.role, "organisation_id": str(member.membership.organisation_id or "")}
     return _member_page(request, session, scope, member, form)
