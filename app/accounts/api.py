@@ -105,24 +105,20 @@ def _revoke_current(session: SessionDep, user: CurrentUser, token: CurrentToken)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-router.add_api_route(
-    "/auth/revoke",
-    _revoke_current,
-    methods=["POST"],
-    status_code=204,
-    tags=["auth"],
-    summary="Revoke the token (or web session) this request was made with",
-    response_class=Response,
-)
-router.add_api_route(
-    "/auth/token",
-    _revoke_current,
-    methods=["DELETE"],
-    status_code=204,
-    tags=["auth"],
-    summary="Sign out: revoke the token this request was made with",
-    response_class=Response,
-)
+# One handler, two addresses: revoking "this" token, and signing out by deleting it.
+for path, method, summary in (
+    ("/auth/revoke", "POST", "Revoke the token (or web session) this request was made with"),
+    ("/auth/token", "DELETE", "Sign out: revoke the token this request was made with"),
+):
+    router.add_api_route(
+        path,
+        _revoke_current,
+        methods=[method],
+        status_code=204,
+        tags=["auth"],
+        summary=summary,
+        response_class=Response,
+    )
 
 
 @router.post(
@@ -203,13 +199,5 @@ def get_user(user_id: RowId, session: SessionDep, _admin: AdminUser) -> UserPubl
     summary="Change a user: name, active, administrator, or reset the password (administrators only)",
 )
 def update_user(user_id: RowId, body: UserUpdate, session: SessionDep, admin: AdminUser) -> UserPublic:
-    user = service.update_user(
-        session,
-        acting_user=admin,
-        user_id=user_id,
-        display_name=body.display_name,
-        is_active=body.is_active,
-        is_admin=body.is_admin,
-        password=body.password,
-    )
+    user = service.update_user(session, acting_user=admin, user_id=user_id, **body.model_dump())
     return user_public(user)

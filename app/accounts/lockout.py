@@ -13,12 +13,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
 from app.accounts.models import SignInAttempt, SignInLockout
 from app.core import audit
 from app.core.config import get_settings
+from app.core.db import insert_or_twin
 from app.core.models_base import aware
 from app.core.timeutil import utcnow
 
@@ -135,14 +135,8 @@ def note_failure(session: Session, *, email: str, client: str, user_id: int | No
 def _new_lockout(session: Session, scope: str, subject: str, now: datetime) -> SignInLockout:
     """The subject's lockout row, made now; if a parallel failed sign-in made it first, that one."""
     row = SignInLockout(scope=scope, subject=subject, locked_until=now)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        found = _lockout(session, scope, subject)
-        assert found is not None, "the row that clashed is there"
-        return found
-    return row
+    stored, _ = insert_or_twin(session, row, lambda: _lockout(session, scope, subject))
+    return stored
 
 
 def clear_account(session: Session, email: str) -> None:

@@ -72,16 +72,7 @@ def create_user(
     if session.exec(select(User).where(User.email == email)).first():
         raise Conflict(f"an account for {email} already exists", field="email")
     user = User(email=email, display_name=name, password_hash=hash_password(password), is_admin=is_admin)
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        user_id=acting_user_id,
-        entity="user",
-        entity_id=user.id,
-        action="create",
-        after=audit.snapshot(user),
-    )
+    audit.record_new(session, user, user_id=acting_user_id, entity="user")
     return user
 
 
@@ -206,14 +197,11 @@ def issue_token(
         csrf_secret=new_token() if kind == "session" else "",
         expires_at=utcnow() + lifetime if lifetime else None,
     )
-    session.add(record)
-    session.flush()
-    audit.record(
+    audit.record_new(
         session,
+        record,
         user_id=user.id,
         entity="auth_token",
-        entity_id=record.id,
-        action="create",
         after=audit.snapshot(record, ("kind", "name", "expires_at")),
     )
     return IssuedToken(secret, record)

@@ -6,12 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.accounts.permissions import Action
 from app.audit import service
 from app.audit.schemas import AuditActor, AuditEntryPublic, AuditPagePublic
 from app.core.deps import MAX_ROW_ID, SessionDep
-from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
+from app.reviews.deps import ReadAudit
 
 router = APIRouter(prefix="/api/v1")
 
@@ -23,7 +21,7 @@ router = APIRouter(prefix="/api/v1")
 )
 def review_audit(
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.read_audit),
+    scope: ReadAudit,
     entity: Annotated[str | None, Query(max_length=40, description="Only this kind of record")] = None,
     user_id: Annotated[
         int | None, Query(ge=1, le=MAX_ROW_ID, description="Only changes by this user")

@@ -8,12 +8,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.permissions import Action
 from app.audit import service
 from app.core.deps import SessionDep
-from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
-from app.web.kit import page as render_page
+from app.reviews.deps import ReadAudit
+from app.web.kit import review_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,7 +20,7 @@ router = APIRouter(include_in_schema=False)
 def review_audit_page(
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.read_audit),
+    scope: ReadAudit,
     entity: Annotated[str, Query(max_length=40)] = "",
     user_id: Annotated[str, Query(max_length=20)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -44,20 +42,20 @@ def review_audit_page(
     def page_link(number: int) -> str:
         return "?" + urlencode({**filters, "page": number})
 
-    ctx = {
-        "page_title": "Audit trail",
-        "review": scope.review,
-        "scope": scope,
-        "active": "audit",
-        "trail": trail,
-        "page": page,
-        "filters": service.audit_filters(session, review_id=review_id),
-        "entity": entity,
-        "user_id": user_id,
-        "describe": service.describe_value,
-        "previous_link": page_link(page - 1) if trail.has_previous else None,
-        "next_link": page_link(page + 1) if trail.has_next else None,
-        "first_shown": trail.offset + 1,
-        "last_shown": trail.offset + len(trail.items),
-    }
-    return render_page(request, "audit/review.html", ctx)
+    return review_page(
+        request,
+        scope,
+        "audit/review.html",
+        active="audit",
+        title="Audit trail",
+        trail=trail,
+        page=page,
+        filters=service.audit_filters(session, review_id=review_id),
+        entity=entity,
+        user_id=user_id,
+        describe=service.describe_value,
+        previous_link=page_link(page - 1) if trail.has_previous else None,
+        next_link=page_link(page + 1) if trail.has_next else None,
+        first_shown=trail.offset + 1,
+        last_shown=trail.offset + len(trail.items),
+    )

@@ -110,3 +110,27 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_new(
+    session: Session,
+    row: SQLModel,
+    *,
+    user_id: int | None,
+    entity: str,
+    review_id: int | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> None:
+    """Store a new row and record its creation: the row is flushed for its id, and the trail
+    keeps `after` (all its columns unless given)."""
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        user_id=user_id,
+        review_id=review_id,
+        entity=entity,
+        entity_id=getattr(row, "id"),  # noqa: B009 - every table here names its key `id`
+        action="create",
+        after=snapshot(row) if after is None else after,
+    )

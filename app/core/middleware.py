@@ -57,6 +57,11 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _wants_page(scope: Scope, headers: dict[bytes, bytes]) -> bool:
+    """Whether a refusal should be a page: pages get a page; API clients get JSON."""
+    return not scope["path"].startswith("/api/") and b"text/html" in headers.get(b"accept", b"")
+
+
 class BodySizeLimit:
     """Refuse request bodies over the limit with 413, whether or not Content-Length is sent."""
 
@@ -69,8 +74,7 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers", []))
-        # Pages get a page; API clients get JSON.
-        page = not scope["path"].startswith("/api/") and b"text/html" in headers.get(b"accept", b"")
+        page = _wants_page(scope, headers)
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > self.max_bytes:
             await _too_large(send, self.max_bytes, page)
@@ -161,7 +165,7 @@ class TextGuard:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers", []))
-        page = not scope["path"].startswith("/api/") and b"text/html" in headers.get(b"accept", b"")
+        page = _wants_page(scope, headers)
         query = scope.get("query_string", b"").decode("latin-1")
         problem = _first_problem([("path", scope["path"]), *parse_qsl(query, keep_blank_values=True)])
         if problem:

@@ -1,4 +1,5 @@
-"""Markdown for evidence narrative and report text, sanitised before it reaches any page."""
+"""Text the app takes in and shows: typed text checked against its limits, and Markdown for evidence
+narrative and report text, sanitised before it reaches any page."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import html
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from app.core.errors import Invalid
 
 # Raw HTML in the source is not passed through; the output is cleaned again all the same.
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
@@ -29,3 +32,16 @@ def plain_excerpt(source: str, length: int = 200) -> str:
     # Strip every tag, then undo entities: the template escapes the result again.
     text = html.unescape(nh3.clean(_md.render(source or ""), tags=set())).replace("\n", " ").strip()
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def bounded_text(name: str, value: object, limit: int, *, ask: str = "") -> str:
+    """Typed text, trimmed, at most `limit` characters; `ask` is what to ask for when it must
+    not be empty. Refusals name the field."""
+    if value is not None and not isinstance(value, str):
+        raise Invalid("must be text", field=name)
+    text = (value or "").strip()
+    if ask and not text:
+        raise Invalid(ask, field=name)
+    if len(text) > limit:
+        raise Invalid(f"must be {limit} characters or fewer", field=name)
+    return text

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.dataprofile import service
 from app.dataprofile.schemas import IndicatorPublic, IndicatorValueIn, StoredValue
-from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
+from app.reviews.deps import ReadEvidence, WriteEvidence
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}/indicators", tags=["data profile"])
 
@@ -31,9 +29,7 @@ def indicator_public(row: service.IndicatorRow) -> IndicatorPublic:
 
 
 @router.get("", summary="Every indicator of the review's framework, with the figures entered")
-def list_indicators(
-    session: SessionDep, scope: ReviewScope = review_scope(Action.read_evidence)
-) -> list[IndicatorPublic]:
+def list_indicators(session: SessionDep, scope: ReadEvidence) -> list[IndicatorPublic]:
     return [indicator_public(row) for row in service.profile(session, scope.review)]
 
 
@@ -42,15 +38,13 @@ def put_indicator(
     indicator_key: str,
     body: IndicatorValueIn,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> IndicatorPublic:
     row = service.set_value(session, ctx=scope, indicator_key=indicator_key, **body.model_dump())
     return indicator_public(row)
 
 
 @router.delete("/{indicator_key}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove one figure")
-def delete_indicator(
-    indicator_key: str, session: SessionDep, scope: ReviewScope = review_scope(Action.write_evidence)
-) -> Response:
+def delete_indicator(indicator_key: str, session: SessionDep, scope: WriteEvidence) -> Response:
     service.delete_value(session, ctx=scope, indicator_key=indicator_key)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

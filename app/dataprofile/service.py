@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from app.core.errors import Invalid, NotFound
+from app.core.text import bounded_text
 from app.core.timeutil import utcnow
 from app.dataprofile.compare import Comparison, at_risk, compare
 from app.dataprofile.models import IndicatorValue
@@ -89,15 +90,25 @@ def _number(name: str, value: object, *, required: bool) -> float | None:
     return number
 
 
-def _text(name: str, value: object, limit: int, *, ask: str = "") -> str:
-    if value is not None and not isinstance(value, str):
-        raise Invalid("must be text", field=name)
-    text = (value or "").strip()
-    if ask and not text:
-        raise Invalid(ask, field=name)
-    if len(text) > limit:
-        raise Invalid(f"must be {limit} characters or fewer", field=name)
-    return text
+def _record(
+    session: Session,
+    ctx: WriteContext,
+    stored: IndicatorValue,
+    action: str,
+    before: dict[str, object],
+    after: dict[str, object] | None = None,
+) -> None:
+    """A change to an indicator's figures: the data profile is part of the review's evidence."""
+    changes.record(
+        session,
+        ctx,
+        write=Write.evidence,
+        entity="indicator_value",
+        entity_id=stored.id,
+        action=action,
+        before=before,
+        after=after,
+    )
 
 
 def set_value(
@@ -118,13 +129,13 @@ def set_value(
     indicator = catalogue_indicator(review_framework(session, review), indicator_key)
     fields = {
         "value": _number("value", value, required=True),
-        "period": _text(
+        "period": bounded_text(
             "period", period, _PERIOD_MAX, ask="enter the period the figure covers, such as 2024-25"
         ),
-        "source": _text("source", source, _SOURCE_MAX),
+        "source": bounded_text("source", source, _SOURCE_MAX),
         "england": _number("england", england, required=False),
         "similar_areas": _number("similar_areas", similar_areas, required=False),
-        "note": _text("note", note, _NOTE_MAX),
+        "note": bounded_text("note", note, _NOTE_MAX),
     }
     stored = stored_values(session, review).get(indicator_key)
     if stored is None:
@@ -141,16 +152,8 @@ def set_value(
         stored.updated_at = utcnow()
         session.add(stored)
         session.flush()
-        changes.record(
-            session,
-            ctx,
-            write=Write.evidence,
-            entity="indicator_value",
-            entity_id=stored.id,
-            action=action,
-            before=before,
-            after={"indicator_key": indicator_key, **after} if action == "create" else after,
-        )
+        after = {"indicator_key": indicator_key, **after} if action == "create" else after
+        _record(session, ctx, stored, action, before, after)
     return _row(indicator, stored)
 
 
@@ -164,15 +167,7 @@ def delete_value(session: Session, *, ctx: WriteContext, indicator_key: str) -> 
         raise NotFound("there is no figure stored for this indicator")
     before = changes.snapshot(stored)
     session.delete(stored)
-    changes.record(
-        session,
-        ctx,
-        write=Write.evidence,
-        entity="indicator_value",
-        entity_id=stored.id,
-        action="delete",
-        before=before,
-    )
+    _record(session, ctx, stored, "delete", before)
 
 
 # What refers to a review's framework (its indicators), counted for the reviews package.

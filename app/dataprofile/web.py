@@ -4,20 +4,19 @@ indicator of its framework's catalogue."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts.permissions import Action
 from app.core.deps import SessionDep
 from app.core.errors import Invalid, NotFound
 from app.dataprofile import service
 from app.reviews.access import ReviewScope
 from app.reviews.changes import review_framework
-from app.reviews.deps import review_scope
-from app.web.kit import FormErrors, attempt, page, read_form, see_other, text_fields
+from app.reviews.deps import ReadEvidence, WriteEvidence
+from app.web.kit import FormErrors, attempt, read_form, review_page, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,46 +49,25 @@ def _typed_number(fields: Mapping[str, str], name: str, errors: FormErrors) -> f
         return None
 
 
-def _page(
-    request: Request,
-    scope: ReviewScope,
-    template: str,
-    page_title: str,
-    context: Mapping[str, Any],
-    errors: FormErrors | None = None,
-) -> Response:
-    return page(
-        request,
-        template,
-        {
-            "review": scope.review,
-            "scope": scope,
-            "active": "data",
-            "page_title": page_title,
-            "flash": NOTICES.get(request.query_params.get("done", "")),
-            "figure": figure,
-            "errors": [],
-            "field_errors": {},
-            **context,
-        },
-        errors=errors,
-    )
+# Data profile pages sit under the review's data tab and show its notices and figures for people.
+_page = partial(review_page, active="data", notices=NOTICES, figure=figure)
 
 
 @router.get("/reviews/{review_id}/data-profile")
-def data_profile_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_evidence)
-) -> Response:
+def data_profile_page(request: Request, session: SessionDep, scope: ReadEvidence) -> Response:
     """Every indicator of the review's framework with this area's figures and how they compare."""
     framework = review_framework(session, scope.review)
     rows = service.profile(session, scope.review, framework)
-    context = {
-        "framework": framework,
-        "rows": rows,
-        "filled": sum(1 for row in rows if row.has_value),
-        "risks": sum(1 for row in rows if row.risk),
-    }
-    return _page(request, scope, "dataprofile/data_profile.html", "Data profile", context)
+    return _page(
+        request,
+        scope,
+        "dataprofile/data_profile.html",
+        title="Data profile",
+        framework=framework,
+        rows=rows,
+        filled=sum(1 for row in rows if row.has_value),
+        risks=sum(1 for row in rows if row.risk),
+    )
 
 
 def _figure_page(
@@ -99,9 +77,8 @@ def _figure_page(
     form: Mapping[str, str],
     errors: FormErrors | None = None,
 ) -> Response:
-    context = {"row": row, "form": form}
     title = f"Figures for {row.indicator.name}"
-    return _page(request, scope, "dataprofile/figure.html", title, context, errors)
+    return _page(request, scope, "dataprofile/figure.html", title=title, errors=errors, row=row, form=form)
 
 
 def _indicator_or_404(session: Session, scope: ReviewScope, indicator_key: str) -> service.IndicatorRow:
@@ -113,12 +90,7 @@ def _indicator_or_404(session: Session, scope: ReviewScope, indicator_key: str) 
 
 
 @router.get("/reviews/{review_id}/data-profile/{indicator_key}")
-def figure_page(
-    indicator_key: str,
-    request: Request,
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
-) -> Response:
+def figure_page(indicator_key: str, request: Request, session: SessionDep, scope: WriteEvidence) -> Response:
     """The form for one indicator's figures, filled in with those stored."""
     row = _indicator_or_404(session, scope, indicator_key)
     value = row.value
@@ -142,7 +114,7 @@ async def save_figure(
     indicator_key: str,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     row = _indicator_or_404(session, scope, indicator_key)
     fields = text_fields(await read_form(request))
@@ -172,7 +144,7 @@ def remove_figure(
     indicator_key: str,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     row = _indicator_or_404(session, scope, indicator_key)
     errors = FormErrors(())

@@ -223,17 +223,7 @@ def _evidence(session: Session, scopes: Scopes, data: DemoData, partners: Partne
 
 def _data_profile(session: Session, analyst: ReviewScope, data: DemoData) -> None:
     for key, figures in data.indicators.indicators.items():
-        dataprofile.set_value(
-            session,
-            ctx=analyst,
-            indicator_key=key,
-            value=figures.value,
-            period=figures.period,
-            source=figures.source,
-            england=figures.england,
-            similar_areas=figures.similar_areas,
-            note=figures.note,
-        )
+        dataprofile.set_value(session, ctx=analyst, indicator_key=key, **figures.model_dump())
 
 
 def _self_assessment(session: Session, scopes: Scopes, data: DemoData) -> None:

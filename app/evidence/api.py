@@ -22,7 +22,7 @@ from app.evidence.schemas import (
     EvidenceUpdate,
 )
 from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
+from app.reviews.deps import ReadEvidence, RestoreEvidence, WriteEvidence
 
 
 class EvidenceIdConvertor(Convertor[str]):
@@ -77,7 +77,7 @@ def _item_response(response: Response, item: EvidencePublic, created: bool, loca
 def list_evidence(
     session: SessionDep,
     filters: Annotated[EvidenceFilters, Query()],
-    scope: ReviewScope = review_scope(Action.read_evidence),
+    scope: ReadEvidence,
 ) -> EvidencePage:
     if filters.include_deleted and not _can_see_deleted(scope):
         raise Forbidden("only the review lead can list deleted evidence", field="include_deleted")
@@ -95,7 +95,7 @@ def create_evidence(
     session: SessionDep,
     response: Response,
     body: Annotated[EvidenceCreate, Body()],
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> EvidencePublic:
     item, created = service.create_evidence(session, ctx=scope, data=body, evidence_id=body.id)
     return _item_response(response, item, created, f"/api/v1/reviews/{scope.review.id}/evidence/{item.id}")
@@ -106,7 +106,7 @@ def get_evidence(
     session: SessionDep,
     response: Response,
     evidence_id: str,
-    scope: ReviewScope = review_scope(Action.read_evidence),
+    scope: ReadEvidence,
 ) -> EvidencePublic:
     item = service.get_evidence(
         session, review=scope.review, evidence_id=evidence_id, include_deleted=_can_see_deleted(scope)
@@ -126,8 +126,8 @@ def put_evidence(
     response: Response,
     evidence_id: str,
     body: Annotated[EvidenceUpdate, Body()],
+    scope: WriteEvidence,
     if_match: Annotated[str | None, Header(description='The ETag you last read, such as "v3".')] = None,
-    scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> EvidencePublic:
     item, created = service.put_evidence(
         session,
@@ -146,8 +146,8 @@ def put_evidence(
 def delete_evidence(
     session: SessionDep,
     evidence_id: str,
+    scope: WriteEvidence,
     reason: Annotated[str, Query(max_length=2000, description="Why it was deleted.")] = "",
-    scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> Response:
     service.delete_evidence(session, ctx=scope, evidence_id=evidence_id, reason=reason)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -158,8 +158,8 @@ def restore_evidence(
     session: SessionDep,
     response: Response,
     evidence_id: str,
+    scope: RestoreEvidence,
     reason: Annotated[str, Query(max_length=2000, description="Why it was restored.")] = "",
-    scope: ReviewScope = review_scope(Action.restore_evidence),
 ) -> EvidencePublic:
     item = service.restore_evidence(session, ctx=scope, evidence_id=evidence_id, reason=reason)
     response.headers["ETag"] = item.etag
@@ -167,16 +167,12 @@ def restore_evidence(
 
 
 @router.get(ITEM + "/history", response_model=EvidenceHistory, summary="Previous versions of an item")
-def evidence_history(
-    session: SessionDep,
-    evidence_id: str,
-    scope: ReviewScope = review_scope(Action.read_evidence),
-) -> EvidenceHistory:
+def evidence_history(session: SessionDep, evidence_id: str, scope: ReadEvidence) -> EvidenceHistory:
     return service.evidence_history(
         session, review=scope.review, evidence_id=evidence_id, include_deleted=_can_see_deleted(scope)
     )
 
 
 @router.get("/coverage", response_model=CoveragePublic, summary="Evidence coverage of every line of enquiry")
-def coverage(session: SessionDep, scope: ReviewScope = review_scope(Action.read_evidence)) -> CoveragePublic:
+def coverage(session: SessionDep, scope: ReadEvidence) -> CoveragePublic:
     return service.review_coverage(session, scope.review)

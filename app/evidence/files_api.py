@@ -15,7 +15,7 @@ from app.core.errors import Forbidden
 from app.evidence import attachments, exporting, importing
 from app.evidence.files_schemas import AttachmentPublic, ImportReport
 from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
+from app.reviews.deps import ReadEvidence, WriteEvidence
 from app.reviews.models import Review
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}/evidence", tags=["evidence files"])
@@ -47,7 +47,7 @@ def upload_attachment(
     response: Response,
     evidence_id: str,
     file: Annotated[UploadFile, File(description="The file: a document, image, text or audio recording.")],
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> AttachmentPublic:
     attachment = attachments.add_attachment(
         session,
@@ -65,8 +65,8 @@ def upload_attachment(
 def list_attachments(
     session: SessionDep,
     evidence_id: str,
+    scope: ReadEvidence,
     include_deleted: Annotated[bool, Query(description="Also deleted files (review lead only).")] = False,
-    scope: ReviewScope = review_scope(Action.read_evidence),
 ) -> list[AttachmentPublic]:
     if include_deleted and not sees_deleted(scope):
         raise Forbidden("only the review lead can see deleted files", field="include_deleted")
@@ -90,7 +90,7 @@ def download_attachment(
     session: SessionDep,
     evidence_id: str,
     attachment_id: RowId,
-    scope: ReviewScope = review_scope(Action.read_evidence),
+    scope: ReadEvidence,
 ) -> FileResponse:
     attachment, path = attachments.get_attachment(
         session,
@@ -118,7 +118,7 @@ def delete_attachment(
     session: SessionDep,
     evidence_id: str,
     attachment_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     attachments.delete_attachment(
         session,
@@ -140,6 +140,7 @@ def import_evidence(
     file: Annotated[
         UploadFile, File(description="CSV (UTF-8) or Excel (.xlsx); the first row names the columns.")
     ],
+    scope: WriteEvidence,
     mapping: Annotated[
         str,
         Form(
@@ -148,7 +149,6 @@ def import_evidence(
         ),
     ] = "",
     dry_run: Annotated[bool, Form(description="Check every row and report; store nothing.")] = False,
-    scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> ImportReport:
     return importing.import_evidence(
         session,
@@ -166,7 +166,7 @@ def import_evidence(
     responses={200: {"content": {"text/csv": {}}, "description": "Every live item, one row each"}},
     summary="Export evidence as CSV",
 )
-def export_csv(scope: ReviewScope = review_scope(Action.read_evidence)) -> StreamingResponse:
+def export_csv(scope: ReadEvidence) -> StreamingResponse:
     # The request's session is closed when this returns; the stream reads batch by batch in
     # a read-only session of its own for as long as the body takes to send.
     review_id = scope.review.id
@@ -192,7 +192,7 @@ def export_csv(scope: ReviewScope = review_scope(Action.read_evidence)) -> Strea
     responses={200: {"content": {XLSX_TYPE: {}}, "description": "Every live item, one row each"}},
     summary="Export evidence as an Excel workbook",
 )
-def export_xlsx(session: SessionDep, scope: ReviewScope = review_scope(Action.read_evidence)) -> Response:
+def export_xlsx(session: SessionDep, scope: ReadEvidence) -> Response:
     rows = exporting.export_rows(session, review=scope.review)
     body = exporting.xlsx_bytes(rows, title=f"Evidence: {scope.review.title}")
     name = exporting.export_filename(scope.review, "xlsx")

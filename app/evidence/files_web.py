@@ -15,7 +15,6 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from app.accounts.permissions import Action
 from app.core.config import get_settings
 from app.core.deps import RowId, SessionDep
 from app.core.errors import DomainError, Invalid, TooLarge
@@ -26,8 +25,8 @@ from app.evidence.filetypes import accept_attribute, accepted_summary
 from app.evidence.importing import FILE_FIELD, MAPPING_FIELD
 from app.evidence.models import Attachment
 from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
-from app.web.kit import FormErrors, attempt, page, read_form, see_other
+from app.reviews.deps import WriteEvidence
+from app.web.kit import FormErrors, attempt, read_form, review_page, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -100,7 +99,7 @@ async def attach_file(
     request: Request,
     session: SessionDep,
     evidence_id: str,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     form = await read_form(request)
     upload = _upload(form.get(FILE_FIELD))
@@ -133,17 +132,14 @@ def _upload_failed(
     status_code: int,
 ) -> Response:
     item = evidence_service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
-    return page(
+    return review_page(
         request,
+        scope,
         "evidence_files/upload_failed.html",
-        {
-            "page_title": "The file was not attached",
-            "review": scope.review,
-            "scope": scope,
-            "active": "evidence",
-            "evidence": item,
-            "attachment_upload": attachment_upload_context(scope.review.id or 0, item.id),
-        },
+        active="evidence",
+        title="The file was not attached",
+        evidence=item,
+        attachment_upload=attachment_upload_context(scope.review.id or 0, item.id),
         errors=errors,
         status_code=status_code,
     )
@@ -155,24 +151,21 @@ def confirm_remove_file(
     session: SessionDep,
     evidence_id: str,
     attachment_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     attachment, _ = attachments.get_attachment(
         session, review=scope.review, evidence_id=evidence_id, attachment_id=attachment_id
     )
     item = evidence_service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
-    return page(
+    return review_page(
         request,
+        scope,
         "evidence_files/confirm_remove.html",
-        {
-            "page_title": f"Remove {attachment.original_name}?",
-            "review": scope.review,
-            "scope": scope,
-            "active": "evidence",
-            "evidence": item,
-            "attachment": attachment,
-            "size": attachments.describe_size(attachment.size),
-        },
+        active="evidence",
+        title=f"Remove {attachment.original_name}?",
+        evidence=item,
+        attachment=attachment,
+        size=attachments.describe_size(attachment.size),
     )
 
 
@@ -181,7 +174,7 @@ def remove_file(
     session: SessionDep,
     evidence_id: str,
     attachment_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     removed = attachments.delete_attachment(
         session, ctx=scope, evidence_id=evidence_id, attachment_id=attachment_id
@@ -243,27 +236,24 @@ def _import_page(
             "fix them in your spreadsheet and check the file again.",
         )
     limit = get_settings().max_attachment_bytes
-    return page(
+    return review_page(
         request,
+        scope,
         "evidence_files/import.html",
-        {
-            "page_title": "Import evidence from a spreadsheet",
-            "review": scope.review,
-            "scope": scope,
-            "active": "evidence",
-            "fields": _field_rows(session, scope),
-            "report": report,
-            "problems_shown": PROBLEMS_SHOWN,
-            "columns": columns,
-            "mapping": mapping or {},
-            "not_in_file": NOT_IN_FILE,
-            "staged": staged,
-            "done": done,
-            "max_rows": importing.MAX_ROWS,
-            "max_bytes": limit,
-            "max_size": attachments.describe_size(limit),
-            "accept": accept_attribute(importing.ACCEPTED_EXTENSIONS),
-        },
+        active="evidence",
+        title="Import evidence from a spreadsheet",
+        fields=_field_rows(session, scope),
+        report=report,
+        problems_shown=PROBLEMS_SHOWN,
+        columns=columns,
+        mapping=mapping or {},
+        not_in_file=NOT_IN_FILE,
+        staged=staged,
+        done=done,
+        max_rows=importing.MAX_ROWS,
+        max_bytes=limit,
+        max_size=attachments.describe_size(limit),
+        accept=accept_attribute(importing.ACCEPTED_EXTENSIONS),
         errors=errors,
         # A dry run that found problems is a successful check: the page answers 200.
         status_code=status_code if status_code is not None else 200,
@@ -274,10 +264,10 @@ def _import_page(
 def import_page(
     request: Request,
     session: SessionDep,
+    scope: WriteEvidence,
     imported: int | None = None,
     updated: int | None = None,
     unchanged: int | None = None,
-    scope: ReviewScope = review_scope(Action.write_evidence),
 ) -> Response:
     done = None
     if imported is not None:
@@ -308,11 +298,7 @@ def _mapping_from_form(form: Any) -> tuple[dict[str, str], bool]:
 
 
 @router.post("/reviews/{review_id}/evidence/import")
-async def import_file(
-    request: Request,
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
-) -> Response:
+async def import_file(request: Request, session: SessionDep, scope: WriteEvidence) -> Response:
     form = await read_form(request)
     dry_run = form.get("action") != "import"
     mapping, _ = _mapping_from_form(form)

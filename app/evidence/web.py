@@ -30,8 +30,8 @@ from app.evidence.rules import POLARITIES, EvidenceRules, latest_date
 from app.evidence.schemas import EvidenceFilters, EvidencePublic, EvidenceUpdate
 from app.reviews import changes
 from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
-from app.web.kit import FormErrors, attempt, many, page, read_form, see_other, text_fields
+from app.reviews.deps import ReadEvidence, RestoreEvidence, WriteEvidence
+from app.web.kit import FormErrors, attempt, many, read_form, review_page, see_other, text_fields
 from app.web.words import ORG_TYPE_WORDS
 
 router = APIRouter(include_in_schema=False)
@@ -94,10 +94,6 @@ FIELD_WORDS = {
 
 
 FormDep = Annotated[FormData, Depends(read_form)]
-
-
-def _page_ctx(scope: ReviewScope, active: str, **extra: Any) -> dict[str, Any]:
-    return {"review": scope.review, "scope": scope, "active": active, **extra}
 
 
 def _notice(request: Request) -> str | None:
@@ -192,10 +188,12 @@ def _form_page(
         team.setdefault(item.collected_by.id, item.collected_by.name)
     editing = item is not None
     base = f"/reviews/{scope.review.id}/evidence"
-    ctx = _page_ctx(
+    response = review_page(
+        request,
         scope,
-        "evidence",
-        page_title=f"Edit: {item.title}" if item else "Add evidence",
+        "evidence/form.html",
+        active="evidence",
+        title=f"Edit: {item.title}" if item else "Add evidence",
         framework=rules.framework,
         item=item,
         editing=editing,
@@ -208,11 +206,6 @@ def _form_page(
         polarities=[(p, POLARITY_WORDS[p], POLARITY_HINTS[p]) for p in POLARITIES],
         today=utcnow().date().isoformat(),
         latest=latest_date().isoformat(),
-    )
-    response = page(
-        request,
-        "evidence/form.html",
-        ctx,
         errors=_in_form_order(errors or _form_errors()),
         status_code=status_code,
     )
@@ -272,9 +265,7 @@ def _save(
 
 
 @router.get(PAGES + "/evidence/new", response_class=HTMLResponse)
-def new_evidence_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.write_evidence)
-) -> Response:
+def new_evidence_page(request: Request, session: SessionDep, scope: WriteEvidence) -> Response:
     """A blank form with a fresh id, so resubmitting it can never store two items."""
     values = _blank_values()
     values["collected_on"] = utcnow().date().isoformat()
@@ -283,12 +274,7 @@ def new_evidence_page(
 
 
 @router.post(PAGES + "/evidence/new", response_class=HTMLResponse)
-def add_evidence(
-    request: Request,
-    session: SessionDep,
-    form: FormDep,
-    scope: ReviewScope = review_scope(Action.write_evidence),
-) -> Response:
+def add_evidence(request: Request, session: SessionDep, form: FormDep, scope: WriteEvidence) -> Response:
     try:
         evidence_id = service.canonical_id(text_fields(form).get("id", ""))
     except Invalid:
@@ -302,7 +288,7 @@ def edit_evidence_page(
     request: Request,
     session: SessionDep,
     evidence_id: str,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     item = service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
     return _form_page(
@@ -316,7 +302,7 @@ def save_evidence(
     session: SessionDep,
     form: FormDep,
     evidence_id: str,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     item = service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
     return _save(request, session, scope, form, evidence_id=item.id, item=item)
@@ -349,7 +335,7 @@ def evidence_list_page(
     request: Request,
     session: SessionDep,
     filters: Annotated[EvidenceFilters, Query()],
-    scope: ReviewScope = review_scope(Action.read_evidence),
+    scope: ReadEvidence,
 ) -> Response:
     can_see_deleted = scope.can(Action.restore_evidence)
     if not can_see_deleted:
@@ -374,10 +360,13 @@ def evidence_list_page(
             query["per_page"] = filters.per_page
         return f"?{urlencode(query)}"
 
-    ctx = _page_ctx(
+    # The list still shows (everything), so it answers 200 even when a filter was refused.
+    return review_page(
+        request,
         scope,
-        "evidence",
-        page_title="Evidence",
+        "evidence/list.html",
+        active="evidence",
+        title="Evidence",
         page=found,
         filters=filters,
         active_filters=active,
@@ -388,9 +377,9 @@ def evidence_list_page(
         page_link=page_link,
         can_see_deleted=can_see_deleted,
         flash=_notice(request),
+        errors=errors,
+        status_code=200,
     )
-    # The list still shows (everything), so it answers 200 even when a filter was refused.
-    return page(request, "evidence/list.html", ctx, errors=errors, status_code=200)
 
 
 # One item --------------------------------------------------------------------------------------------
@@ -434,12 +423,7 @@ def _as_list(value: Any) -> list[Any]:
 
 
 @router.get(ITEM_PAGE, response_class=HTMLResponse)
-def evidence_page(
-    request: Request,
-    session: SessionDep,
-    evidence_id: str,
-    scope: ReviewScope = review_scope(Action.read_evidence),
-) -> Response:
+def evidence_page(request: Request, session: SessionDep, evidence_id: str, scope: ReadEvidence) -> Response:
     can_restore = scope.can(Action.restore_evidence)
     item = service.get_evidence(
         session, review=scope.review, evidence_id=evidence_id, include_deleted=can_restore
@@ -448,10 +432,12 @@ def evidence_page(
         session, review=scope.review, evidence_id=item.id, include_deleted=can_restore
     )
     framework = changes.review_framework(session, scope.review)
-    ctx = _page_ctx(
+    return review_page(
+        request,
         scope,
-        "evidence",
-        page_title=item.title,
+        "evidence/detail.html",
+        active="evidence",
+        title=item.title,
         evidence=item,
         history=history.versions,
         changes=_changes(history.versions, _content_of(item)),
@@ -467,7 +453,6 @@ def evidence_page(
         flash=_notice(request),
         saved_id=item.id if request.query_params.get("notice") in ("added", "saved") else "",
     )
-    return page(request, "evidence/detail.html", ctx)
 
 
 @router.get(ITEM_PAGE + "/delete", response_class=HTMLResponse)
@@ -475,31 +460,24 @@ def confirm_delete_page(
     request: Request,
     session: SessionDep,
     evidence_id: str,
-    scope: ReviewScope = review_scope(Action.write_evidence),
+    scope: WriteEvidence,
 ) -> Response:
     item = service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
-    ctx = _page_ctx(scope, "evidence", page_title=f"Delete: {item.title}", evidence=item)
-    return page(request, "evidence/confirm_delete.html", ctx)
+    title = f"Delete: {item.title}"
+    return review_page(
+        request, scope, "evidence/confirm_delete.html", active="evidence", title=title, evidence=item
+    )
 
 
 @router.post(ITEM_PAGE + "/delete", response_class=HTMLResponse)
-def delete_evidence(
-    session: SessionDep,
-    form: FormDep,
-    evidence_id: str,
-    scope: ReviewScope = review_scope(Action.write_evidence),
-) -> Response:
+def delete_evidence(session: SessionDep, form: FormDep, evidence_id: str, scope: WriteEvidence) -> Response:
     reason = text_fields(form).get("reason", "")
     service.delete_evidence(session, ctx=scope, evidence_id=evidence_id, reason=reason[:2000])
     return see_other(f"/reviews/{scope.review.id}/evidence?notice=deleted")
 
 
 @router.post(ITEM_PAGE + "/restore", response_class=HTMLResponse)
-def restore_evidence(
-    session: SessionDep,
-    evidence_id: str,
-    scope: ReviewScope = review_scope(Action.restore_evidence),
-) -> Response:
+def restore_evidence(session: SessionDep, evidence_id: str, scope: RestoreEvidence) -> Response:
     item = service.restore_evidence(session, ctx=scope, evidence_id=evidence_id)
     return see_other(f"/reviews/{scope.review.id}/evidence/{item.id}?notice=restored")
 
@@ -508,15 +486,15 @@ def restore_evidence(
 
 
 @router.get(PAGES + "/coverage", response_class=HTMLResponse)
-def coverage_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_evidence)
-) -> Response:
+def coverage_page(request: Request, session: SessionDep, scope: ReadEvidence) -> Response:
     coverage = service.review_coverage(session, scope.review)
     framework = changes.review_framework(session, scope.review)
-    ctx = _page_ctx(
+    return review_page(
+        request,
         scope,
-        "coverage",
-        page_title="Evidence coverage",
+        "evidence/coverage.html",
+        active="coverage",
+        title="Evidence coverage",
         coverage=coverage,
         framework=framework,
         lines_by_domain={
@@ -524,4 +502,3 @@ def coverage_page(
             for domain in coverage.domains
         },
     )
-    return page(request, "evidence/coverage.html", ctx)

@@ -15,10 +15,10 @@ from app.core.deps import RowId, SessionDep
 from app.core.text import plain_excerpt
 from app.findings import action_plan, checks, recommendations
 from app.findings.models import ACTION_STATUSES
-from app.findings.web import form_date, form_number, review_page
+from app.findings.web import findings_tab_page, form_number
 from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
-from app.web.kit import FormErrors, attempt, read_form, see_other, text_fields
+from app.reviews.deps import ReadReview, WriteActionPlan
+from app.web.kit import FormErrors, attempt, form_date, read_form, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -90,21 +90,19 @@ def _plan_page(
         "add_values": add_values or {},
         "note_values": note_values or {},
     }
-    return review_page(request, scope, "findings/action_plan.html", "Action plan", context, errors=errors)
+    return findings_tab_page(
+        request, scope, "findings/action_plan.html", "Action plan", context, errors=errors
+    )
 
 
 @router.get("/reviews/{review_id}/action-plan")
-def action_plan_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
-) -> Response:
+def action_plan_page(request: Request, session: SessionDep, scope: ReadReview) -> Response:
     """The system action plan: every member reads it once the review is published."""
     return _plan_page(request, session, scope)
 
 
 @router.post("/reviews/{review_id}/action-plan")
-async def create_action(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.write_action_plan)
-) -> Response:
+async def create_action(request: Request, session: SessionDep, scope: WriteActionPlan) -> Response:
     form = await read_form(request)
     errors = FormErrors(ACTION_FORM_FIELDS)
     values = _values(form, errors, scope)
@@ -131,7 +129,7 @@ def _action_form(
         "action": action_plan.present_actions(session, review=scope.review, actions=[action])[0],
         "values": values,
     }
-    return review_page(
+    return findings_tab_page(
         request, scope, "findings/action_form.html", "Change an action", context, errors=errors
     )
 
@@ -141,7 +139,7 @@ def edit_action_page(
     request: Request,
     session: SessionDep,
     action_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_action_plan),
+    scope: WriteActionPlan,
 ) -> Response:
     action = action_plan.get_action(session, review=scope.review, action_id=action_id)
     action_plan.ensure_may_update_action(scope, action)
@@ -154,7 +152,7 @@ async def edit_action(
     request: Request,
     session: SessionDep,
     action_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_action_plan),
+    scope: WriteActionPlan,
 ) -> Response:
     form = await read_form(request)
     errors = FormErrors(ACTION_FORM_FIELDS)
@@ -175,7 +173,7 @@ async def add_progress(
     request: Request,
     session: SessionDep,
     action_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_action_plan),
+    scope: WriteActionPlan,
 ) -> Response:
     """A progress note from the form under each action; it sets the action's status."""
     fields = text_fields(await read_form(request))

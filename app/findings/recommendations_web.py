@@ -14,14 +14,13 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.accounts.permissions import Action
 from app.core.deps import RowId, SessionDep
 from app.findings import checks, recommendations
 from app.findings.models import PRIORITIES
-from app.findings.web import form_date, form_number, framework_options, moved_place, review_page
+from app.findings.web import findings_tab_page, form_number, framework_options, moved_place
 from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
-from app.web.kit import FormErrors, attempt, many, read_form, see_other, text_fields
+from app.reviews.deps import WriteFindings
+from app.web.kit import FormErrors, attempt, form_date, many, read_form, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,15 +76,17 @@ def _form_page(
         "number_options": [(n, f"Number {n}") for n in range(1, places + 1)],
     }
     title = "Edit a recommendation" if recommendation_id else "Add a recommendation"
-    return review_page(request, scope, "findings/recommendation_form.html", title, context, errors=errors)
+    return findings_tab_page(
+        request, scope, "findings/recommendation_form.html", title, context, errors=errors
+    )
 
 
 @router.get("/reviews/{review_id}/recommendations/new")
 def new_recommendation_page(
     request: Request,
     session: SessionDep,
+    scope: WriteFindings,
     domain_key: str = "",
-    scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     values: dict[str, Any] = {
         "text": "",
@@ -132,9 +133,7 @@ async def _save(
 
 
 @router.post("/reviews/{review_id}/recommendations/new")
-async def create_recommendation(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
-) -> Response:
+async def create_recommendation(request: Request, session: SessionDep, scope: WriteFindings) -> Response:
     return await _save(request, session, scope, None)
 
 
@@ -143,7 +142,7 @@ def edit_recommendation_page(
     request: Request,
     session: SessionDep,
     recommendation_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     rec = recommendations.get_recommendation(
         session, review=scope.review, recommendation_id=recommendation_id
@@ -157,7 +156,7 @@ async def edit_recommendation(
     request: Request,
     session: SessionDep,
     recommendation_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     recommendations.get_recommendation(session, review=scope.review, recommendation_id=recommendation_id)
     return await _save(request, session, scope, recommendation_id)
@@ -168,7 +167,7 @@ async def move_recommendation(
     request: Request,
     session: SessionDep,
     recommendation_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     """Move a recommendation one place up or down; the others renumber."""
     form = await read_form(request)
@@ -191,7 +190,7 @@ def delete_recommendation_page(
     request: Request,
     session: SessionDep,
     recommendation_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     rec = recommendations.get_recommendation(
         session, review=scope.review, recommendation_id=recommendation_id
@@ -205,14 +204,10 @@ def delete_recommendation_page(
         "back_url": f"/reviews/{scope.review.id}/findings#recommendation-{recommendation_id}",
     }
     title = f"Delete recommendation {rec.number}?"
-    return review_page(request, scope, "findings/confirm_delete.html", title, context)
+    return findings_tab_page(request, scope, "findings/confirm_delete.html", title, context)
 
 
 @router.post("/reviews/{review_id}/recommendations/{recommendation_id}/delete")
-def delete_recommendation(
-    session: SessionDep,
-    recommendation_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
-) -> Response:
+def delete_recommendation(session: SessionDep, recommendation_id: RowId, scope: WriteFindings) -> Response:
     recommendations.delete_recommendation(session, ctx=scope, recommendation_id=recommendation_id)
     return see_other(f"/reviews/{scope.review.id}/findings?done=recommendation-deleted#recommendations")

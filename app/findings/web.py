@@ -8,7 +8,6 @@ summary, the message beside the field and everything the person typed.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -26,8 +25,8 @@ from app.findings.models import FINDING_KINDS
 from app.findings.schemas import FindingPublic
 from app.reviews.access import ReviewScope
 from app.reviews.changes import review_framework
-from app.reviews.deps import review_scope
-from app.web.kit import FormErrors, attempt, many, page, read_form, see_other, text_fields
+from app.reviews.deps import ReadRatings, WriteFindings
+from app.web.kit import FormErrors, attempt, many, read_form, review_page, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,7 +51,7 @@ FINDING_FORM_FIELDS = ("kind", "domain_key", "stage", "text", "cited_evidence")
 # What the findings, recommendations and action plan pages share ------------------------------
 
 
-def review_page(
+def findings_tab_page(
     request: Request,
     scope: ReviewScope,
     template: str,
@@ -60,38 +59,20 @@ def review_page(
     context: Mapping[str, Any],
     *,
     errors: FormErrors | None = None,
-    active: str = "findings",
 ) -> Response:
-    """A page inside the review, with its sub-navigation, notice and Markdown helpers."""
-    return page(
+    """A findings, recommendations or action plan page, with their notices and Markdown helpers."""
+    return review_page(
         request,
+        scope,
         template,
-        {
-            "review": scope.review,
-            "scope": scope,
-            "active": active,
-            "page_title": page_title,
-            "flash": NOTICES.get(request.query_params.get("done", "")),
-            "markdown": render_markdown,
-            "excerpt": plain_excerpt,
-            "errors": [],
-            "field_errors": {},
-            **context,
-        },
+        active="findings",
+        title=page_title,
+        notices=NOTICES,
         errors=errors,
+        markdown=render_markdown,
+        excerpt=plain_excerpt,
+        **context,
     )
-
-
-def form_date(fields: Mapping[str, str], name: str, errors: FormErrors) -> dt.date | None:
-    """A typed date, or None when left empty; a date that cannot be read is noted against its field."""
-    raw = fields.get(name, "")
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        errors.add(name, "enter a real date, such as 2026-09-30")
-        return None
 
 
 def form_number(raw: object) -> int | None:
@@ -133,10 +114,10 @@ def _groups(shown: list[FindingPublic], keys: list[str], attr: str) -> dict[str,
 def findings_page(
     request: Request,
     session: SessionDep,
+    scope: ReadRatings,
     domain_key: str = "",
     stage: str = "",
     kind: str = "",
-    scope: ReviewScope = review_scope(Action.read_ratings),
 ) -> Response:
     """Findings by domain and by pathway stage, then the numbered recommendations."""
     review = scope.review
@@ -172,7 +153,7 @@ def findings_page(
         ),
         "can_write": scope.can(Action.write_findings),
     }
-    return review_page(
+    return findings_tab_page(
         request, scope, "findings/index.html", "Findings and recommendations", context, errors=errors
     )
 
@@ -224,17 +205,17 @@ def _finding_form(
         "polarity_words": POLARITY_WORDS,
     }
     title = "Edit a finding" if finding_id else "Add a finding"
-    return review_page(request, scope, "findings/finding_form.html", title, context, errors=errors)
+    return findings_tab_page(request, scope, "findings/finding_form.html", title, context, errors=errors)
 
 
 @router.get("/reviews/{review_id}/findings/new")
 def new_finding_page(
     request: Request,
     session: SessionDep,
+    scope: WriteFindings,
     domain_key: str = "",
     stage: str = "",
     kind: str = "",
-    scope: ReviewScope = review_scope(Action.write_findings),
 ) -> Response:
     values = {"kind": kind, "domain_key": domain_key, "stage": stage, "text": "", "cited_evidence": []}
     return _finding_form(request, session, scope, values=values, finding_id=None, evidence_domain=domain_key)
@@ -275,9 +256,7 @@ async def _save_finding(
 
 
 @router.post("/reviews/{review_id}/findings/new")
-async def create_finding(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
-) -> Response:
+async def create_finding(request: Request, session: SessionDep, scope: WriteFindings) -> Response:
     return await _save_finding(request, session, scope, None)
 
 
@@ -286,7 +265,7 @@ def edit_finding_page(
     request: Request,
     session: SessionDep,
     finding_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     finding = findings.get_finding(session, review=scope.review, finding_id=finding_id)
     values = {name: getattr(finding, name) for name in FINDING_FORM_FIELDS}
@@ -300,7 +279,7 @@ async def edit_finding(
     request: Request,
     session: SessionDep,
     finding_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     findings.get_finding(session, review=scope.review, finding_id=finding_id)
     return await _save_finding(request, session, scope, finding_id)
@@ -311,7 +290,7 @@ async def move_finding(
     request: Request,
     session: SessionDep,
     finding_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     """Move a finding one place up or down within its group."""
     form = await read_form(request)
@@ -326,7 +305,7 @@ def delete_finding_page(
     request: Request,
     session: SessionDep,
     finding_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
+    scope: WriteFindings,
 ) -> Response:
     finding = findings.get_finding(session, review=scope.review, finding_id=finding_id)
     context = {
@@ -335,14 +314,10 @@ def delete_finding_page(
         "action_url": f"/reviews/{scope.review.id}/findings/{finding_id}/delete",
         "back_url": f"/reviews/{scope.review.id}/findings#finding-{finding_id}",
     }
-    return review_page(request, scope, "findings/confirm_delete.html", "Delete this finding?", context)
+    return findings_tab_page(request, scope, "findings/confirm_delete.html", "Delete this finding?", context)
 
 
 @router.post("/reviews/{review_id}/findings/{finding_id}/delete")
-def delete_finding(
-    session: SessionDep,
-    finding_id: RowId,
-    scope: ReviewScope = review_scope(Action.write_findings),
-) -> Response:
+def delete_finding(session: SessionDep, finding_id: RowId, scope: WriteFindings) -> Response:
     findings.delete_finding(session, ctx=scope, finding_id=finding_id)
     return see_other(f"/reviews/{scope.review.id}/findings?done=finding-deleted#findings-by-domain")

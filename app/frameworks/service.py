@@ -56,14 +56,11 @@ def store(
         content_hash=parsed.content_hash,
         source_file=source_file,
     )
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.record_new(
         session,
+        row,
         user_id=user_id,
         entity="framework_version",
-        entity_id=row.id,
-        action="create",
         after={"key": fw.key, "version": fw.version, "content_hash": parsed.content_hash},
     )
     return LoadOutcome(source_file, fw.key, fw.version, "loaded")

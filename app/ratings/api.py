@@ -35,7 +35,7 @@ from app.ratings.schemas import (
 )
 from app.reviews.access import ReviewScope
 from app.reviews.changes import review_framework
-from app.reviews.deps import review_scope, review_scope_any
+from app.reviews.deps import ManageReview, Moderate, ReadRatings, ReadReview, review_scope_any
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}", tags=["ratings"])
 
@@ -102,22 +102,12 @@ def put_rating(
     session: SessionDep,
     scope: ReviewScope = review_scope_any(Action.rate_self, Action.rate_team),
 ) -> RatingPublic:
-    rating = service.save_rating(
-        session,
-        ctx=scope,
-        ref=ref,
-        value=body.value,
-        rationale=body.rationale,
-        cited_evidence=body.cited_evidence,
-        reason=body.reason,
-    )
+    rating = service.save_rating(session, ctx=scope, ref=ref, **body.model_dump())
     return _rating_public(rating, _label(scope, session)(rating.value))
 
 
 @router.get("/ratings/mine", summary="The caller's own ratings")
-def my_ratings(
-    session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
-) -> list[RatingPublic]:
+def my_ratings(session: SessionDep, scope: ReadReview) -> list[RatingPublic]:
     label = _label(scope, session)
     return [_rating_public(r, label(r.value)) for r in service.own_ratings(session, scope=scope)]
 
@@ -149,9 +139,7 @@ def spread(
 
 
 @router.get("/ratings", summary="Every rating with who gave it and for which organisation")
-def all_ratings(
-    session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
-) -> list[RatingWithRater]:
+def all_ratings(session: SessionDep, scope: ReadRatings) -> list[RatingWithRater]:
     label = _label(scope, session)
     out = []
     for row in service.ratings_with_raters(session, review=scope.review):
@@ -185,8 +173,8 @@ def _set_closed(
 @router.post("/self-assessment/close", summary="Close the self-assessment: ratings freeze, the spread opens")
 def close_self_assessment(
     session: SessionDep,
+    scope: ManageReview,
     body: ReasonBody | None = None,
-    scope: ReviewScope = review_scope(Action.manage_review),
 ) -> SelfAssessmentState:
     return _set_closed(session, scope, True, body)
 
@@ -194,8 +182,8 @@ def close_self_assessment(
 @router.post("/self-assessment/reopen", summary="Reopen the self-assessment for changes")
 def reopen_self_assessment(
     session: SessionDep,
+    scope: ManageReview,
     body: ReasonBody | None = None,
-    scope: ReviewScope = review_scope(Action.manage_review),
 ) -> SelfAssessmentState:
     return _set_closed(session, scope, False, body)
 
@@ -204,9 +192,7 @@ def reopen_self_assessment(
     "/moderation/{ref}",
     summary="Everything to moderate a line: ratings, spread, gap, evidence, hint, readiness, current rating",
 )
-def moderation(
-    ref: str, response: Response, session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
-) -> dict[str, Any]:
+def moderation(ref: str, response: Response, session: SessionDep, scope: ReadRatings) -> dict[str, Any]:
     view = moderating.moderation_view(session, review=scope.review, ref=ref)
     response.headers["ETag"] = etag(view.version)
     score = asdict(view.score)
@@ -260,18 +246,15 @@ def put_moderated(
     body: ModeratedWrite,
     response: Response,
     session: SessionDep,
+    scope: Moderate,
     if_match: Annotated[str | None, Header()] = None,
-    scope: ReviewScope = review_scope(Action.moderate),
 ) -> ModerationSaved:
     outcome = moderating.moderate(
         session,
         ctx=scope,
         ref=ref,
-        value=body.value,
-        rationale=body.rationale,
-        cited_evidence=body.cited_evidence,
         expected_version=expected_version(if_match, body.version),
-        reason=body.reason,
+        **body.model_dump(exclude={"version"}),
     )
     response.headers["ETag"] = etag(outcome.moderated.version)
     if outcome.created:
@@ -284,16 +267,12 @@ def _override_public(state: moderating.OverrideState) -> OverridePublic:
 
 
 @router.get("/overrides", summary="The lead's overrides of computed results, with justifications")
-def list_overrides(
-    session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
-) -> list[OverridePublic]:
+def list_overrides(session: SessionDep, scope: ReadRatings) -> list[OverridePublic]:
     return [_override_public(s) for s in moderating.list_overrides(session, review=scope.review)]
 
 
 @router.put("/overrides", summary="Override a domain or the overall result, with a written justification")
-def put_override(
-    body: OverrideWrite, session: SessionDep, scope: ReviewScope = review_scope(Action.moderate)
-) -> OverridePublic:
+def put_override(body: OverrideWrite, session: SessionDep, scope: Moderate) -> OverridePublic:
     moderating.set_override(
         session,
         ctx=scope,
@@ -316,9 +295,9 @@ def put_override(
 def delete_override(
     scope_name: Annotated[str, Query(alias="scope")],
     session: SessionDep,
+    scope: Moderate,
     domain_key: str = "",
     reason: str = "",
-    scope: ReviewScope = review_scope(Action.moderate),
 ) -> Response:
     moderating.delete_override(
         session, ctx=scope, result_scope=scope_name, domain_key=domain_key, reason=reason
@@ -329,5 +308,5 @@ def delete_override(
 @router.get(
     "/scores", summary="Results: every line, domain and the overall result, with the rule behind each"
 )
-def scores(session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)) -> dict[str, Any]:
+def scores(session: SessionDep, scope: ReadRatings) -> dict[str, Any]:
     return results.review_scores(session, scope.review).to_dict()

@@ -9,6 +9,7 @@ again with the error summary and the message by the field, keeping what was type
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,10 +25,17 @@ from app.frameworks.schema import Framework
 from app.ratings import moderation, results, service
 from app.reviews.access import ReviewScope
 from app.reviews.changes import review_framework
-from app.reviews.deps import review_scope, review_scope_any
+from app.reviews.deps import (
+    ManageReview,
+    Moderate,
+    RateSelf,
+    RateTeam,
+    ReadRatings,
+    review_scope_any,
+)
 from app.reviews.models import Organisation
 from app.scoring import ReviewScores, level_label
-from app.web.kit import FormErrors, attempt, many, page, read_form, see_other, text_fields
+from app.web.kit import FormErrors, attempt, many, read_form, review_page, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,35 +75,8 @@ def _int_or_none(raw: str) -> int | None:
         return None
 
 
-def _page(
-    request: Request,
-    scope: ReviewScope,
-    template: str,
-    active: str,
-    title: str,
-    *,
-    errors: FormErrors | None = None,
-    status: int | None = None,
-    **ctx: Any,
-) -> Response:
-    """A rating page in the review's frame, with the notice a redirect asked for."""
-    return page(
-        request,
-        template,
-        {
-            "review": scope.review,
-            "scope": scope,
-            "active": active,
-            "page_title": title,
-            "flash": NOTICES.get(request.query_params.get("done", "")),
-            "flag_words": FLAG_WORDS,
-            "errors": [],
-            "field_errors": {},
-            **ctx,
-        },
-        errors=errors,
-        status_code=status,
-    )
+# A rating page shows the ratings' notices and the words for how far the raters agree.
+_page = partial(review_page, notices=NOTICES, flag_words=FLAG_WORDS)
 
 
 # The self-assessment questionnaire -------------------------------------------------------------
@@ -136,10 +117,10 @@ def _questionnaire(
         request,
         scope,
         "ratings/self_assessment.html",
-        "self",
-        "Self-assessment",
+        active="self",
+        title="Self-assessment",
         errors=errors,
-        status=status,
+        status_code=status,
         framework=framework,
         own=own,
         spread=spread,
@@ -168,25 +149,19 @@ def self_assessment_page(
 
 
 @router.post("/reviews/{review_id}/self-assessment/close")
-def close_self_assessment(
-    session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+def close_self_assessment(session: SessionDep, scope: ManageReview) -> Response:
     service.set_self_assessment_closed(session, ctx=scope, closed=True)
     return see_other(f"/reviews/{scope.review.id}/ratings?done=closed#self-assessment")
 
 
 @router.post("/reviews/{review_id}/self-assessment/reopen")
-def reopen_self_assessment(
-    session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+def reopen_self_assessment(session: SessionDep, scope: ManageReview) -> Response:
     service.set_self_assessment_closed(session, ctx=scope, closed=False)
     return see_other(f"/reviews/{scope.review.id}/ratings?done=reopened#self-assessment")
 
 
 @router.post("/reviews/{review_id}/self-assessment/{ref}")
-async def save_self_assessment(
-    ref: str, request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.rate_self)
-) -> Response:
+async def save_self_assessment(ref: str, request: Request, session: SessionDep, scope: RateSelf) -> Response:
     fields, _ = await _posted(request)
     errors = _form_errors(ref, "value", "rationale")
     value = _int_or_none(fields.get("value", ""))
@@ -229,9 +204,7 @@ def radar_svg(framework: Framework, scores: ReviewScores) -> Markup | None:
 
 
 @router.get("/reviews/{review_id}/ratings")
-def ratings_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
-) -> Response:
+def ratings_page(request: Request, session: SessionDep, scope: ReadRatings) -> Response:
     review = scope.review
     framework = review_framework(session, review)
     scores = results.review_scores(session, review)
@@ -241,8 +214,8 @@ def ratings_page(
         request,
         scope,
         "ratings/grid.html",
-        "ratings",
-        "Ratings",
+        active="ratings",
+        title="Ratings",
         framework=framework,
         scores=scores,
         lines=lines,
@@ -279,8 +252,8 @@ def _rate_page(
         request,
         scope,
         "ratings/rate.html",
-        "ratings",
-        f"Rate {ref}",
+        active="ratings",
+        title=f"Rate {ref}",
         errors=errors,
         framework=framework,
         domain=domain,
@@ -294,16 +267,12 @@ def _rate_page(
 
 
 @router.get("/reviews/{review_id}/ratings/{ref}/rate")
-def rate_page(
-    ref: str, request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.rate_team)
-) -> Response:
+def rate_page(ref: str, request: Request, session: SessionDep, scope: RateTeam) -> Response:
     return _rate_page(request, session, scope, ref)
 
 
 @router.post("/reviews/{review_id}/ratings/{ref}/rate")
-async def save_team_rating(
-    ref: str, request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.rate_team)
-) -> Response:
+async def save_team_rating(ref: str, request: Request, session: SessionDep, scope: RateTeam) -> Response:
     fields, cited = await _posted(request)
     errors = _form_errors("rate", "value", "rationale", "cited_evidence")
     value = _int_or_none(fields.get("value", ""))
@@ -371,10 +340,10 @@ def _moderation_page(
         request,
         scope,
         "ratings/moderation.html",
-        "ratings",
-        f"Moderate {ref}",
+        active="ratings",
+        title=f"Moderate {ref}",
         errors=errors,
-        status=status,
+        status_code=status,
         view=view,
         framework=framework,
         chart=chart,
@@ -386,16 +355,12 @@ def _moderation_page(
 
 
 @router.get("/reviews/{review_id}/moderation/{ref}")
-def moderation_page(
-    ref: str, request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
-) -> Response:
+def moderation_page(ref: str, request: Request, session: SessionDep, scope: ReadRatings) -> Response:
     return _moderation_page(request, session, scope, ref)
 
 
 @router.post("/reviews/{review_id}/moderation/{ref}")
-async def save_moderation(
-    ref: str, request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.moderate)
-) -> Response:
+async def save_moderation(ref: str, request: Request, session: SessionDep, scope: Moderate) -> Response:
     fields, cited = await _posted(request)
     errors = _form_errors("moderate", "value", "rationale", "cited_evidence", version=STORED_RATING)
     value = _int_or_none(fields.get("value", ""))
@@ -462,8 +427,8 @@ def _results_page(
         request,
         scope,
         "ratings/results.html",
-        "ratings",
-        "Results",
+        active="ratings",
+        title="Results",
         errors=errors,
         framework=framework,
         scores=scores,
@@ -476,9 +441,7 @@ def _results_page(
 
 
 @router.get("/reviews/{review_id}/scores")
-def results_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_ratings)
-) -> Response:
+def results_page(request: Request, session: SessionDep, scope: ReadRatings) -> Response:
     return _results_page(request, session, scope)
 
 
@@ -489,9 +452,7 @@ def _target(raw: str) -> tuple[str, str]:
 
 
 @router.post("/reviews/{review_id}/scores/overrides")
-async def save_override(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.moderate)
-) -> Response:
+async def save_override(request: Request, session: SessionDep, scope: Moderate) -> Response:
     fields, _ = await _posted(request)
     # The select names both the scope and the domain; the level radios link to their first box.
     errors = _form_errors(
@@ -522,9 +483,7 @@ async def save_override(
 
 
 @router.post("/reviews/{review_id}/scores/overrides/remove")
-async def remove_override(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.moderate)
-) -> Response:
+async def remove_override(request: Request, session: SessionDep, scope: Moderate) -> Response:
     fields, _ = await _posted(request)
     result_scope, domain_key = _target(fields.get("target", ""))
     moderation.delete_override(session, ctx=scope, result_scope=result_scope, domain_key=domain_key)

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlmodel import Session
 
-from app.accounts.permissions import Action
 from app.core.deps import RowId, SessionDep
 from app.core.errors import NotFound
 from app.core.middleware import CSP
@@ -26,8 +25,7 @@ from app.reports.schemas import (
     TemplateSetPublic,
 )
 from app.reports.templates import get_template_set, template_sets
-from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
+from app.reviews.deps import ExportReport, ReadReport
 
 router = APIRouter(prefix="/api/v1/reviews/{review_id}", tags=["report"], lifespan=jobs.lifespan)
 
@@ -79,7 +77,7 @@ def export_report(
     body: ReportRequest,
     session: SessionDep,
     response: Response,
-    scope: ReviewScope = review_scope(Action.export_report),
+    scope: ExportReport,
 ) -> ReportJobPublic:
     assert scope.user.id is not None
     job = jobs.start_export(
@@ -96,21 +94,17 @@ def export_report(
 
 
 @router.get("/report/jobs/{job_id}", summary="Progress of an export")
-def get_report_job(
-    job_id: str, session: SessionDep, scope: ReviewScope = review_scope(Action.read_report)
-) -> ReportJobPublic:
+def get_report_job(job_id: str, session: SessionDep, scope: ReadReport) -> ReportJobPublic:
     return job_public(session, service.get_job(session, review=scope.review, job_id=job_id))
 
 
 @router.get("/report/renders", summary="Stored renders of the report, newest first")
-def list_report_renders(
-    session: SessionDep, scope: ReviewScope = review_scope(Action.read_report)
-) -> list[ReportRenderPublic]:
+def list_report_renders(session: SessionDep, scope: ReadReport) -> list[ReportRenderPublic]:
     return [render_public(r) for r in service.list_renders(session, review=scope.review)]
 
 
 @router.get("/report/template-sets", summary="Report template sets on offer")
-def list_template_sets(scope: ReviewScope = review_scope(Action.read_report)) -> list[TemplateSetPublic]:
+def list_template_sets(scope: ReadReport) -> list[TemplateSetPublic]:
     return [TemplateSetPublic(name=s.name, builtin=s.builtin) for s in template_sets().values()]
 
 
@@ -120,9 +114,7 @@ def list_template_sets(scope: ReviewScope = review_scope(Action.read_report)) ->
     response_class=FileResponse,
     responses={200: {"content": {"application/pdf": {}, "text/html": {}}}},
 )
-def download_report(
-    render_id: RowId, session: SessionDep, scope: ReviewScope = review_scope(Action.read_report)
-) -> FileResponse:
+def download_report(render_id: RowId, session: SessionDep, scope: ReadReport) -> FileResponse:
     render = service.get_render(session, review=scope.review, render_id=render_id)
     return FileResponse(
         service.render_path(render),
@@ -136,8 +128,8 @@ def download_report(
 @router.get("/report.html", response_class=HTMLResponse, summary="The report as a web page (preview)")
 def preview_report(
     session: SessionDep,
+    scope: ReadReport,
     template_set: TemplateSetQuery = DEFAULT_TEMPLATE_SET,
-    scope: ReviewScope = review_scope(Action.read_report),
 ) -> HTMLResponse:
     chosen = get_template_set(template_set)
     html = service.preview_html(
@@ -157,9 +149,7 @@ def preview_report(
 
 
 @router.get("/report/assets/{template_set}/{path:path}", summary="A file of a report template set")
-def report_asset(
-    template_set: str, path: str, scope: ReviewScope = review_scope(Action.read_report)
-) -> FileResponse:
+def report_asset(template_set: str, path: str, scope: ReadReport) -> FileResponse:
     chosen = get_template_set(template_set)
     try:
         file = resolve_asset(chosen.root, path)

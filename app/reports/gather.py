@@ -9,6 +9,8 @@ ratings and evidence links the engine sees.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import fields
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -41,6 +43,16 @@ from app.reviews.models import Membership, Organisation, Review
 TEAM_ROLES = (Role.lead, Role.reviewer, Role.report_writer, Role.observer)
 
 
+S = TypeVar("S")
+
+
+def _copied(kind: type[S], row: object, **given: Any) -> S:
+    """A snapshot record of `kind` from a stored row: each field not `given` is the row's attribute
+    of the same name, as the snapshot mirrors the tables it reads."""
+    names = [f.name for f in fields(kind) if f.name not in given]  # type: ignore[arg-type]
+    return kind(**{name: getattr(row, name) for name in names}, **given)
+
+
 def gather_snapshot(session: Session, review: Review, framework: Framework | None = None) -> ReportSnapshot:
     """Everything the report of `review` shows, as plain data."""
     framework = framework or review_framework(session, review)
@@ -64,20 +76,12 @@ def gather_snapshot(session: Session, review: Review, framework: Framework | Non
 
 def _review_info(review: Review) -> ReviewInfo:
     assert review.id is not None
-    return ReviewInfo(
+    return _copied(
+        ReviewInfo,
+        review,
         id=review.id,
-        title=review.title,
-        place=review.place,
-        icb=review.icb,
         councils=tuple(review.councils or ()),
-        kind=review.kind,
-        status=review.status,
-        fieldwork_start=review.fieldwork_start,
-        fieldwork_end=review.fieldwork_end,
         published_at=aware(review.published_at),
-        people_experience=review.people_experience,
-        summary=review.summary,
-        scope_note=review.scope_note,
     )
 
 
@@ -99,32 +103,29 @@ def _team(session: Session, review: Review) -> tuple[TeamMember, ...]:
     return tuple(TeamMember(name=name, role=role) for name, role in members)
 
 
+def _listed_by_evidence(
+    session: Session, live: tuple[Any, ...], evidence_id: Any, value: Any
+) -> dict[str, list[Any]]:
+    """One of the lists an evidence item holds (its lines, stages or organisations), for every
+    live item of the review, each in order."""
+    found: dict[str, list[Any]] = defaultdict(list)
+    for item_id, item_value in session.exec(
+        select(evidence_id, value)
+        .join(Evidence, col(Evidence.id) == evidence_id)
+        .where(*live)
+        .order_by(col(value))
+    ):
+        found[item_id].append(item_value)
+    return found
+
+
 def _evidence(session: Session, review: Review) -> tuple[EvidenceItem, ...]:
     live = (Evidence.review_id == review.id, col(Evidence.deleted_at).is_(None))
-    refs: dict[str, list[str]] = defaultdict(list)
-    for evidence_id, ref in session.exec(
-        select(EvidenceLine.evidence_id, EvidenceLine.ref)
-        .join(Evidence, col(Evidence.id) == EvidenceLine.evidence_id)
-        .where(*live)
-        .order_by(col(EvidenceLine.ref))
-    ):
-        refs[evidence_id].append(ref)
-    stages: dict[str, list[str]] = defaultdict(list)
-    for evidence_id, stage in session.exec(
-        select(EvidenceStage.evidence_id, EvidenceStage.stage)
-        .join(Evidence, col(Evidence.id) == EvidenceStage.evidence_id)
-        .where(*live)
-        .order_by(col(EvidenceStage.stage))
-    ):
-        stages[evidence_id].append(stage)
-    organisations: dict[str, list[int]] = defaultdict(list)
-    for evidence_id, organisation_id in session.exec(
-        select(EvidenceOrganisation.evidence_id, EvidenceOrganisation.organisation_id)
-        .join(Evidence, col(Evidence.id) == EvidenceOrganisation.evidence_id)
-        .where(*live)
-        .order_by(col(EvidenceOrganisation.organisation_id))
-    ):
-        organisations[evidence_id].append(organisation_id)
+    refs = _listed_by_evidence(session, live, EvidenceLine.evidence_id, EvidenceLine.ref)
+    stages = _listed_by_evidence(session, live, EvidenceStage.evidence_id, EvidenceStage.stage)
+    organisations = _listed_by_evidence(
+        session, live, EvidenceOrganisation.evidence_id, EvidenceOrganisation.organisation_id
+    )
     rows = session.exec(
         select(Evidence)
         # The narrative is the team's working notes: the report never prints it, so never loads it.
@@ -133,14 +134,9 @@ def _evidence(session: Session, review: Review) -> tuple[EvidenceItem, ...]:
         .order_by(col(Evidence.collected_on), col(Evidence.id))
     ).all()
     return tuple(
-        EvidenceItem(
-            id=row.id,
-            title=row.title,
-            quote=row.quote,
-            source_type=row.source_type,
-            category=row.category,
-            polarity=row.polarity,
-            collected_on=row.collected_on,
+        _copied(
+            EvidenceItem,
+            row,
             refs=tuple(refs[row.id]),
             stages=tuple(stages[row.id]),
             organisation_ids=tuple(organisations[row.id]),
@@ -156,9 +152,7 @@ def _moderated(session: Session, review: Review, refs: set[str]) -> tuple[Modera
         .order_by(col(ModeratedRating.ref))
     )
     return tuple(
-        ModeratedLine(
-            ref=row.ref, value=row.value, rationale=row.rationale, cited_evidence=tuple(row.cited_evidence)
-        )
+        _copied(ModeratedLine, row, cited_evidence=tuple(row.cited_evidence))
         for row in rows
         if row.ref in refs  # the same lines the engine scores
     )
@@ -169,16 +163,7 @@ def _findings(session: Session, review: Review) -> tuple[FindingItem, ...]:
         select(Finding).where(Finding.review_id == review.id).order_by(col(Finding.position), col(Finding.id))
     )
     return tuple(
-        FindingItem(
-            id=row.id or 0,
-            kind=row.kind,
-            domain_key=row.domain_key,
-            stage=row.stage,
-            text=row.text,
-            cited_evidence=tuple(row.cited_evidence),
-            position=row.position,
-        )
-        for row in rows
+        _copied(FindingItem, row, id=row.id or 0, cited_evidence=tuple(row.cited_evidence)) for row in rows
     )
 
 
@@ -189,14 +174,8 @@ def _recommendations(session: Session, review: Review) -> tuple[RecommendationIt
         .order_by(col(Recommendation.number), col(Recommendation.id))
     )
     return tuple(
-        RecommendationItem(
-            id=row.id or 0,
-            number=row.number,
-            text=row.text,
-            domain_key=row.domain_key,
-            owner_organisation_ids=tuple(row.owner_organisation_ids),
-            priority=row.priority,
-            target_date=row.target_date,
+        _copied(
+            RecommendationItem, row, id=row.id or 0, owner_organisation_ids=tuple(row.owner_organisation_ids)
         )
         for row in rows
     )
@@ -217,16 +196,7 @@ def _actions(session: Session, review: Review) -> tuple[ActionInfo, ...]:
         for action_id, note in notes:
             latest[action_id] = note  # later notes replace earlier ones
     return tuple(
-        ActionInfo(
-            id=row.id or 0,
-            recommendation_id=row.recommendation_id,
-            text=row.text,
-            owner_organisation_id=row.owner_organisation_id,
-            status=row.status,
-            due_date=row.due_date,
-            latest_note=latest.get(row.id or 0, ""),
-        )
-        for row in rows
+        _copied(ActionInfo, row, id=row.id or 0, latest_note=latest.get(row.id or 0, "")) for row in rows
     )
 
 
@@ -236,15 +206,4 @@ def _indicators(session: Session, review: Review) -> tuple[IndicatorFigure, ...]
         .where(IndicatorValue.review_id == review.id)
         .order_by(col(IndicatorValue.indicator_key))
     )
-    return tuple(
-        IndicatorFigure(
-            key=row.indicator_key,
-            value=row.value,
-            period=row.period,
-            source=row.source,
-            england=row.england,
-            similar_areas=row.similar_areas,
-            note=row.note,
-        )
-        for row in rows
-    )
+    return tuple(_copied(IndicatorFigure, row, key=row.indicator_key) for row in rows)

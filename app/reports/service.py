@@ -310,17 +310,7 @@ def store_render(
         pages=rendered.pages,
         published=prepared.published,
     )
-    session.add(render)
-    session.flush()
-    audit.record(
-        session,
-        user_id=user_id,
-        review_id=prepared.review_id,
-        entity="report_render",
-        entity_id=render.id,
-        action="create",
-        after=audit.snapshot(render),
-    )
+    audit.record_new(session, render, user_id=user_id, review_id=prepared.review_id, entity="report_render")
     return render
 
 
@@ -384,17 +374,7 @@ def request_export(session: Session, *, review: Review, user_id: int, options: R
         render_id=cached.id if cached else None,
         finished_at=utcnow() if cached else None,
     )
-    session.add(job)
-    session.flush()
-    audit.record(
-        session,
-        user_id=user_id,
-        review_id=review.id,
-        entity="report_job",
-        entity_id=job.id,
-        action="create",
-        after=audit.snapshot(job),
-    )
+    audit.record_new(session, job, user_id=user_id, review_id=review.id, entity="report_job")
     return job
 
 

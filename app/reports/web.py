@@ -30,8 +30,8 @@ from app.reports.options import (
 )
 from app.reports.templates import template_sets
 from app.reviews.access import ReviewScope
-from app.reviews.deps import review_scope
-from app.web.kit import FormErrors, attempt, page, read_form, see_other, text_fields
+from app.reviews.deps import ExportReport, ReadReport
+from app.web.kit import FormErrors, attempt, read_form, review_page, see_other, text_fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,33 +94,32 @@ def _page(
     review = scope.review
     sets = template_sets()
     renders = service.list_renders(session, review=review)
-    context = {
-        "review": review,
-        "scope": scope,
-        "active": "report",
-        "page_title": "Report",
-        "job": _job_view(session, job),
-        "renders": [_render_row(r) for r in renders],
-        "published_render": next((_render_row(r) for r in renders if r.published), None),
-        "form": form or {"format": "pdf", "variant": DEFAULT_VARIANT, "template_set": DEFAULT_TEMPLATE_SET},
-        "format_options": [(f, FORMAT_LABELS[f]) for f in FORMATS],
-        "variant_options": [(v, VARIANT_LABELS[v]) for v in VARIANTS],
-        "template_set_options": [(name, _set_label(name)) for name in sets],
-        "preview_url": f"/api/v1/reviews/{review.id}/report.html",
-        "can_export": scope.can(Action.export_report),
-        "can_write_text": scope.can(Action.write_findings),
-        "errors": [],
-        "field_errors": {},
-    }
-    return page(request, "reports/report.html", context, errors=errors)
+    return review_page(
+        request,
+        scope,
+        "reports/report.html",
+        active="report",
+        title="Report",
+        errors=errors,
+        job=_job_view(session, job),
+        renders=[_render_row(r) for r in renders],
+        published_render=next((_render_row(r) for r in renders if r.published), None),
+        form=form or {"format": "pdf", "variant": DEFAULT_VARIANT, "template_set": DEFAULT_TEMPLATE_SET},
+        format_options=[(f, FORMAT_LABELS[f]) for f in FORMATS],
+        variant_options=[(v, VARIANT_LABELS[v]) for v in VARIANTS],
+        template_set_options=[(name, _set_label(name)) for name in sets],
+        preview_url=f"/api/v1/reviews/{review.id}/report.html",
+        can_export=scope.can(Action.export_report),
+        can_write_text=scope.can(Action.write_findings),
+    )
 
 
 @router.get("/reviews/{review_id}/report")
 def report_page(
     request: Request,
     session: SessionDep,
+    scope: ReadReport,
     job: Annotated[str | None, Query(max_length=36)] = None,
-    scope: ReviewScope = review_scope(Action.read_report),
 ) -> Response:
     shown = None
     if job:
@@ -137,9 +136,7 @@ def report_page(
 
 
 @router.post("/reviews/{review_id}/report")
-async def export_from_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.export_report)
-) -> Response:
+async def export_from_page(request: Request, session: SessionDep, scope: ExportReport) -> Response:
     sent = text_fields(await read_form(request))
     form = {name: sent.get(name, "") for name in FORM_FIELDS}
     user_id = scope.user.id

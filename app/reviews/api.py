@@ -10,7 +10,7 @@ from app.accounts.schemas import user_public
 from app.core.deps import RowId, SessionDep
 from app.reviews import service, workflow
 from app.reviews.access import ReviewScope, membership_of
-from app.reviews.deps import review_scope
+from app.reviews.deps import ManageReview, ReadReview, WriteFindings
 from app.reviews.models import Review
 from app.reviews.schemas import (
     MemberCreate,
@@ -87,30 +87,24 @@ def list_reviews(
 
 
 @reviews.get("/{review_id}", summary="One review")
-def get_review(scope: ReviewScope = review_scope(Action.read_review)) -> ReviewPublic:
+def get_review(scope: ReadReview) -> ReviewPublic:
     return _scoped(scope)
 
 
 @reviews.patch("/{review_id}", summary="Change the review's details")
-def update_review(
-    body: ReviewUpdate, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> ReviewPublic:
+def update_review(body: ReviewUpdate, session: SessionDep, scope: ManageReview) -> ReviewPublic:
     service.update_review(session, ctx=scope, changes=body.model_dump(exclude_unset=True))
     return _scoped(scope)
 
 
 @reviews.put("/{review_id}/report-text", summary="Write the report's summary, people's experience and scope")
-def put_report_text(
-    body: ReportTextUpdate, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
-) -> ReviewPublic:
+def put_report_text(body: ReportTextUpdate, session: SessionDep, scope: WriteFindings) -> ReviewPublic:
     service.set_report_text(session, ctx=scope, changes=body.model_dump(exclude_unset=True))
     return _scoped(scope)
 
 
 @reviews.post("/{review_id}/status", summary="Move the review one step along its workflow")
-def move_status(
-    body: StatusMove, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> ReviewPublic:
+def move_status(body: StatusMove, session: SessionDep, scope: ManageReview) -> ReviewPublic:
     service.move_status(session, ctx=scope, status=body.status)
     return _scoped(scope)
 
@@ -119,9 +113,7 @@ def move_status(
 
 
 @reviews.get("/{review_id}/organisations", summary="The review's partner organisations")
-def list_organisations(
-    session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
-) -> list[OrganisationPublic]:
+def list_organisations(session: SessionDep, scope: ReadReview) -> list[OrganisationPublic]:
     return [OrganisationPublic.model_validate(o) for o in service.list_organisations(session, scope.review)]
 
 
@@ -129,7 +121,7 @@ def list_organisations(
     "/{review_id}/organisations", status_code=status.HTTP_201_CREATED, summary="Add a partner organisation"
 )
 def add_organisation(
-    body: OrganisationCreate, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
+    body: OrganisationCreate, session: SessionDep, scope: ManageReview
 ) -> OrganisationPublic:
     organisation = service.add_organisation(session, ctx=scope, name=body.name, org_type=body.org_type)
     return OrganisationPublic.model_validate(organisation)
@@ -140,7 +132,7 @@ def update_organisation(
     organisation_id: RowId,
     body: OrganisationUpdate,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
+    scope: ManageReview,
 ) -> OrganisationPublic:
     organisation = service.update_organisation(
         session,
@@ -156,9 +148,7 @@ def update_organisation(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove a partner nothing refers to",
 )
-def delete_organisation(
-    organisation_id: RowId, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+def delete_organisation(organisation_id: RowId, session: SessionDep, scope: ManageReview) -> Response:
     service.delete_organisation(session, ctx=scope, organisation_id=organisation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -171,16 +161,12 @@ def _member(session: SessionDep, scope: ReviewScope, membership_id: RowId) -> Me
 
 
 @reviews.get("/{review_id}/members", summary="The review team and their roles")
-def list_members(
-    session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
-) -> list[MemberPublic]:
+def list_members(session: SessionDep, scope: ReadReview) -> list[MemberPublic]:
     return [member_public(m) for m in service.list_members(session, scope.review)]
 
 
 @reviews.post("/{review_id}/members", status_code=status.HTTP_201_CREATED, summary="Give an account a role")
-def add_member(
-    body: MemberCreate, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> MemberPublic:
+def add_member(body: MemberCreate, session: SessionDep, scope: ManageReview) -> MemberPublic:
     membership = service.add_member(
         session,
         ctx=scope,
@@ -196,7 +182,7 @@ def update_member(
     membership_id: RowId,
     body: MemberUpdate,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
+    scope: ManageReview,
 ) -> MemberPublic:
     service.update_member(
         session,
@@ -212,9 +198,7 @@ def update_member(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Take someone off the team (never the last lead)",
 )
-def remove_member(
-    membership_id: RowId, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+def remove_member(membership_id: RowId, session: SessionDep, scope: ManageReview) -> Response:
     service.remove_member(session, ctx=scope, membership_id=membership_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -4,11 +4,14 @@
 `review_id` path parameter. Some routes open to more than one action (rating a line is one
 route for a self-assessor, `rate_self`, and for a reviewer, `rate_team`): `review_scope_any`
 tries each in turn. The route-permission test reads `required_action` from each dependency.
+
+A route names the scope it needs by one of the aliases at the end (`scope: WriteFindings`), so
+the action a route asks for reads in its signature.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends
 
@@ -63,3 +66,20 @@ def review_scope_any(*actions: Action) -> Any:
 
     dependency.required_action = actions  # type: ignore[attr-defined]
     return Depends(dependency)
+
+
+# One alias per action: a route's signature says what it needs, e.g. `scope: ReadRatings`.
+ReadReview = Annotated[ReviewScope, review_scope(Action.read_review)]
+ManageReview = Annotated[ReviewScope, review_scope(Action.manage_review)]
+ReadEvidence = Annotated[ReviewScope, review_scope(Action.read_evidence)]
+WriteEvidence = Annotated[ReviewScope, review_scope(Action.write_evidence)]
+RestoreEvidence = Annotated[ReviewScope, review_scope(Action.restore_evidence)]
+RateSelf = Annotated[ReviewScope, review_scope(Action.rate_self)]
+RateTeam = Annotated[ReviewScope, review_scope(Action.rate_team)]
+ReadRatings = Annotated[ReviewScope, review_scope(Action.read_ratings)]
+Moderate = Annotated[ReviewScope, review_scope(Action.moderate)]
+WriteFindings = Annotated[ReviewScope, review_scope(Action.write_findings)]
+ReadReport = Annotated[ReviewScope, review_scope(Action.read_report)]
+ExportReport = Annotated[ReviewScope, review_scope(Action.export_report)]
+ReadAudit = Annotated[ReviewScope, review_scope(Action.read_audit)]
+WriteActionPlan = Annotated[ReviewScope, review_scope(Action.write_action_plan)]

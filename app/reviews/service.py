@@ -14,6 +14,7 @@ from app.accounts import service as accounts
 from app.accounts.models import User
 from app.accounts.permissions import Role
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.text import bounded_text
 from app.core.timeutil import utcnow
 from app.frameworks import service as frameworks
 from app.frameworks.models import FrameworkVersion
@@ -48,18 +49,6 @@ _COUNCIL_MAX = 200
 
 
 # Details -------------------------------------------------------------------------------------
-
-
-def _clean_text(name: str, value: object) -> str:
-    limit, ask = _TEXT_LIMITS[name]
-    if value is not None and not isinstance(value, str):
-        raise Invalid("must be text", field=name)
-    text = (value or "").strip()
-    if ask and not text:
-        raise Invalid(ask, field=name)
-    if len(text) > limit:
-        raise Invalid(f"must be {limit} characters or fewer", field=name)
-    return text
 
 
 def _clean_councils(value: object) -> list[str]:
@@ -99,7 +88,8 @@ def _clean_details(data: Mapping[str, object]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for name, value in data.items():
         if name in _TEXT_LIMITS:
-            cleaned[name] = _clean_text(name, value)
+            limit, ask = _TEXT_LIMITS[name]
+            cleaned[name] = bounded_text(name, value, limit, ask=ask)
         elif name == "councils":
             cleaned[name] = _clean_councils(value)
         elif name == "kind":

@@ -7,8 +7,8 @@ summary and the message beside the field, keeping what the person typed (`app.we
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,15 +16,15 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.accounts.deps import AdminUser, CurrentUser
-from app.accounts.permissions import Action, Role
+from app.accounts.permissions import Role
 from app.core.deps import RowId, SessionDep
 from app.frameworks import service as frameworks
 from app.reviews import overview, service, workflow
 from app.reviews.access import ReviewScope
 from app.reviews.changes import review_framework
-from app.reviews.deps import review_scope
+from app.reviews.deps import ManageReview, ReadReview, WriteFindings
 from app.reviews.models import ORGANISATION_TYPES, REVIEW_KINDS, REVIEW_STATUSES, Organisation
-from app.web.kit import FormErrors, attempt, page, read_form, see_other, text_fields
+from app.web.kit import FormErrors, attempt, form_date, page, read_form, review_page, see_other, text_fields
 from app.web.words import KIND_WORDS, ORG_TYPE_WORDS, ROLE_WORDS, WORDS, options
 
 router = APIRouter(include_in_schema=False)
@@ -62,42 +62,8 @@ def _review_form_errors() -> FormErrors:
     return FormErrors(REVIEW_FORM_FIELDS + tuple(FIELD_IDS), ids=FIELD_IDS)
 
 
-def _parse_date(form: Mapping[str, str], name: str, errors: FormErrors) -> dt.date | None:
-    raw = form.get(name, "")
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        errors.add(name, "enter a real date, such as 2025-03-17")
-        return None
-
-
-def _review_page(
-    request: Request,
-    scope: ReviewScope,
-    template: str,
-    active: str,
-    page_title: str,
-    errors: FormErrors | None = None,
-    **ctx: Any,
-) -> Response:
-    return page(
-        request,
-        template,
-        {
-            "review": scope.review,
-            "scope": scope,
-            "active": active,
-            "page_title": page_title,
-            "flash": NOTICES.get(request.query_params.get("done", "")),
-            "words": WORDS,
-            "errors": [],
-            "field_errors": {},
-            **ctx,
-        },
-        errors=errors,
-    )
+# Every page inside a review shows the review's notices and the plain words for its codes.
+_review_page = partial(review_page, notices=NOTICES, words=WORDS)
 
 
 # Your reviews ------------------------------------------------------------------------------------
@@ -138,8 +104,8 @@ def _details_from_form(form: Mapping[str, str], errors: FormErrors) -> dict[str,
         "icb": form.get("icb", ""),
         "councils": [line for line in form.get("councils", "").splitlines() if line.strip()],
         "kind": form.get("kind", ""),
-        "fieldwork_start": _parse_date(form, "fieldwork_start", errors),
-        "fieldwork_end": _parse_date(form, "fieldwork_end", errors),
+        "fieldwork_start": form_date(form, "fieldwork_start", errors),
+        "fieldwork_end": form_date(form, "fieldwork_end", errors),
     }
     if "framework" in form:
         key, _, version = form["framework"].partition(":")
@@ -218,9 +184,9 @@ def _edit_page(
         request,
         scope,
         "reviews/edit.html",
-        "overview",
-        "Change the review's details",
-        errors,
+        active="overview",
+        title="Change the review's details",
+        errors=errors,
         framework_locked=service.framework_lock_reason(session, scope.review),
         framework=review_framework(session, scope.review),
         **_review_form_ctx(session, form),
@@ -228,16 +194,12 @@ def _edit_page(
 
 
 @router.get("/reviews/{review_id}/edit")
-def edit_review_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+def edit_review_page(request: Request, session: SessionDep, scope: ManageReview) -> Response:
     return _edit_page(request, session, scope, _edit_form_values(scope))
 
 
 @router.post("/reviews/{review_id}/edit")
-async def edit_review(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+async def edit_review(request: Request, session: SessionDep, scope: ManageReview) -> Response:
     form = text_fields(await read_form(request))
     errors = _review_form_errors()
     changes = _details_from_form(form, errors)
@@ -261,9 +223,9 @@ def _home(
         request,
         scope,
         "reviews/home.html",
-        "overview",
-        review.title,
-        errors,
+        active="overview",
+        title=review.title,
+        errors=errors,
         framework=review_framework(session, review),
         members=members,
         leads=[m for m in members if m.membership.role == Role.lead.value],
@@ -278,16 +240,12 @@ def _home(
 
 
 @router.get("/reviews/{review_id}")
-def review_home(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
-) -> Response:
+def review_home(request: Request, session: SessionDep, scope: ReadReview) -> Response:
     return _home(request, session, scope)
 
 
 @router.post("/reviews/{review_id}/status")
-async def move_status(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+async def move_status(request: Request, session: SessionDep, scope: ManageReview) -> Response:
     form = text_fields(await read_form(request))
     errors = FormErrors(("confirm_publish",))
     target = form.get("status", "")
@@ -310,20 +268,24 @@ def _report_text_page(
     request: Request, scope: ReviewScope, form: Mapping[str, str], errors: FormErrors | None = None
 ) -> Response:
     return _review_page(
-        request, scope, "reviews/report_text.html", "report", "The report's opening text", errors, form=form
+        request,
+        scope,
+        "reviews/report_text.html",
+        active="report",
+        title="The report's opening text",
+        errors=errors,
+        form=form,
     )
 
 
 @router.get("/reviews/{review_id}/report-text")
-def report_text_page(request: Request, scope: ReviewScope = review_scope(Action.write_findings)) -> Response:
+def report_text_page(request: Request, scope: WriteFindings) -> Response:
     form = {name: getattr(scope.review, name) for name in service.REPORT_TEXT_FIELDS}
     return _report_text_page(request, scope, form)
 
 
 @router.post("/reviews/{review_id}/report-text")
-async def save_report_text(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.write_findings)
-) -> Response:
+async def save_report_text(request: Request, session: SessionDep, scope: WriteFindings) -> Response:
     form = text_fields(await read_form(request))
     errors = FormErrors(service.REPORT_TEXT_FIELDS)
     changes = {name: form.get(name, "") for name in service.REPORT_TEXT_FIELDS}
@@ -376,9 +338,9 @@ def _team_page(
         request,
         scope,
         "reviews/team.html",
-        "team",
-        "Team and partners",
-        errors,
+        active="team",
+        title="Team and partners",
+        errors=errors,
         members=members,
         lead_count=sum(1 for m in members if m.membership.role == Role.lead.value),
         partners=partners,
@@ -391,16 +353,12 @@ def _team_page(
 
 
 @router.get("/reviews/{review_id}/team")
-def team_page(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.read_review)
-) -> Response:
+def team_page(request: Request, session: SessionDep, scope: ReadReview) -> Response:
     return _team_page(request, session, scope)
 
 
 @router.post("/reviews/{review_id}/team/members")
-async def add_member(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+async def add_member(request: Request, session: SessionDep, scope: ManageReview) -> Response:
     form = text_fields(await read_form(request))
     errors = FormErrors(MEMBER_FIELDS)
     organisation_id = _organisation_id(form, errors)
@@ -435,9 +393,9 @@ def _member_page(
         request,
         scope,
         "reviews/member.html",
-        "team",
-        f"Change {member.user.display_name}'s role",
-        errors,
+        active="team",
+        title=f"Change {member.user.display_name}'s role",
+        errors=errors,
         member=member,
         form=form,
         role_options=_role_options(),
@@ -446,12 +404,7 @@ def _member_page(
 
 
 @router.get("/reviews/{review_id}/team/members/{membership_id}")
-def member_page(
-    membership_id: RowId,
-    request: Request,
-    session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
-) -> Response:
+def member_page(membership_id: RowId, request: Request, session: SessionDep, scope: ManageReview) -> Response:
     member = service.team_member(session, scope.review, membership_id)
     form = {"role": member.membership.role, "organisation_id": str(member.membership.organisation_id or "")}
     return _member_page(request, session, scope, member, form)
@@ -462,7 +415,7 @@ async def change_member(
     membership_id: RowId,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
+    scope: ManageReview,
 ) -> Response:
     form = text_fields(await read_form(request))
     member = service.team_member(session, scope.review, membership_id)
@@ -484,7 +437,7 @@ async def remove_member(
     membership_id: RowId,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
+    scope: ManageReview,
 ) -> Response:
     errors = FormErrors()
     attempt(session, errors, lambda: service.remove_member(session, ctx=scope, membership_id=membership_id))
@@ -494,9 +447,7 @@ async def remove_member(
 
 
 @router.post("/reviews/{review_id}/team/organisations")
-async def add_partner(
-    request: Request, session: SessionDep, scope: ReviewScope = review_scope(Action.manage_review)
-) -> Response:
+async def add_partner(request: Request, session: SessionDep, scope: ManageReview) -> Response:
     form = text_fields(await read_form(request))
     errors = FormErrors(PARTNER_FIELDS)
     if not form.get("org_type"):
@@ -525,9 +476,9 @@ def _partner_page(
         request,
         scope,
         "reviews/partner.html",
-        "team",
-        f"Change {organisation.name}",
-        errors,
+        active="team",
+        title=f"Change {organisation.name}",
+        errors=errors,
         organisation=organisation,
         form=form,
         org_type_options=_org_type_options(),
@@ -539,7 +490,7 @@ def partner_page(
     organisation_id: RowId,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
+    scope: ManageReview,
 ) -> Response:
     organisation = service.get_organisation(session, scope.review, organisation_id)
     return _partner_page(
@@ -552,7 +503,7 @@ async def change_partner(
     organisation_id: RowId,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
+    scope: ManageReview,
 ) -> Response:
     form = text_fields(await read_form(request))
     organisation = service.get_organisation(session, scope.review, organisation_id)
@@ -575,7 +526,7 @@ async def remove_partner(
     organisation_id: RowId,
     request: Request,
     session: SessionDep,
-    scope: ReviewScope = review_scope(Action.manage_review),
+    scope: ManageReview,
 ) -> Response:
     errors = FormErrors()
     attempt(

@@ -131,41 +131,33 @@ def org_gap(
     side_a = [r.value for r in own if r.org_type in types_a]
     side_b = [r.value for r in own if r.org_type in types_b]
     label = name or f"{'/'.join(sorted(types_a))} against {'/'.join(sorted(types_b))}"
+    gap: Fraction | None = None
+    far_apart = False
     if not side_a or not side_b:
         missing = " and ".join(
             text for text, side in (("the first group", side_a), ("the second group", side_b)) if not side
         )
-        return OrgGap(
-            name=label,
-            types_a=sorted(types_a),
-            types_b=sorted(types_b),
-            n_a=len(side_a),
-            n_b=len(side_b),
-            median_a=_median(side_a),
-            median_b=_median(side_b),
-            gap=None,
-            far_apart=False,
-            rule=f"{label}: no gap, as {missing} gave no self-assessment rating",
+        rule = f"{label}: no gap, as {missing} gave no self-assessment rating"
+    else:
+        median_a = Fraction(statistics.median(side_a))
+        median_b = Fraction(statistics.median(side_b))
+        gap = median_a - median_b
+        far_apart = abs(gap) > Fraction(max_distance)
+        rule = (
+            f"{label}: median {num(median_a)} ({plural(len(side_a), 'rating')}) minus median "
+            f"{num(median_b)} ({plural(len(side_b), 'rating')}) = {signed(gap)}"
         )
-    median_a = Fraction(statistics.median(side_a))
-    median_b = Fraction(statistics.median(side_b))
-    gap = median_a - median_b
-    far_apart = abs(gap) > Fraction(max_distance)
-    rule = (
-        f"{label}: median {num(median_a)} ({plural(len(side_a), 'rating')}) minus median "
-        f"{num(median_b)} ({plural(len(side_b), 'rating')}) = {signed(gap)}"
-    )
-    if far_apart:
-        rule += f", more than {num(max_distance)} apart"
+        if far_apart:
+            rule += f", more than {num(max_distance)} apart"
     return OrgGap(
         name=label,
         types_a=sorted(types_a),
         types_b=sorted(types_b),
         n_a=len(side_a),
         n_b=len(side_b),
-        median_a=float(median_a),
-        median_b=float(median_b),
-        gap=float(gap),
+        median_a=_median(side_a),
+        median_b=_median(side_b),
+        gap=None if gap is None else float(gap),
         far_apart=far_apart,
         rule=rule,
     )

@@ -54,7 +54,7 @@ def suggest(framework: Framework, signals: Sequence[EvidenceSignal]) -> Suggesti
     judging = strengths + concerns
     names = category_names(framework, {s.category for s in signals if s.polarity != "context"})
 
-    def empty(reason: str) -> Suggestion:
+    def without_level(reasons: list[str], *, confidence: Confidence = "none", rule: str = RULE) -> Suggestion:
         return Suggestion(
             level=None,
             label=None,
@@ -64,10 +64,13 @@ def suggest(framework: Framework, signals: Sequence[EvidenceSignal]) -> Suggesti
             concerns=concerns,
             context=context,
             categories=names,
-            confidence="none",
-            reasons=[reason, HINT_NOTE],
-            rule=RULE,
+            confidence=confidence,
+            reasons=reasons,
+            rule=rule,
         )
+
+    def empty(reason: str) -> Suggestion:
+        return without_level([reason, HINT_NOTE])
 
     if not signals:
         return empty("no evidence is linked to this line yet, so there is no hint")
@@ -92,22 +95,14 @@ def suggest(framework: Framework, signals: Sequence[EvidenceSignal]) -> Suggesti
             if concerns > strengths
             else "as many strengths as concerns"
         )
-        return Suggestion(
-            level=None,
-            label=None,
-            position=None,
-            balance=None,
-            strengths=strengths,
-            concerns=concerns,
-            context=context,
-            categories=names,
-            confidence=confidence,
-            reasons=[
+        return without_level(
+            [
                 summary,
                 f"the evidence shows {leaning}; a narrative framework has no levels",
                 confidence_reason,
                 "this is a hint from the evidence only; the review team writes the findings",
             ],
+            confidence=confidence,
             rule="hint: the balance of strengths and concerns, described in words",
         )
 

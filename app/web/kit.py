@@ -1,7 +1,7 @@
 """The page kit: what every web module needs to take a form, refuse it well and move on.
 
-One form-errors type, one attempt policy, one see-other, one form reader and one page
-renderer, so that pages behave the same everywhere:
+One form-errors type, one attempt policy, one see-other, one form reader, one page renderer
+and one frame for the pages inside a review, so that pages behave the same everywhere:
 
 - input the service refuses (Invalid, a stale or clashing write) goes back to the form, with
   an error summary at the top and the message beside the field it names;
@@ -14,9 +14,10 @@ refused call leaves nothing behind while the request's unit of work stays usable
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -135,3 +136,55 @@ def page(
         ctx.update(errors.context())
     status = status_code if status_code is not None else (422 if errors else 200)
     return render(request, template, ctx, status_code=status)
+
+
+class InReview(Protocol):
+    """The caller's scope in a review, as the review's page frame needs it."""
+
+    @property
+    def review(self) -> Any: ...
+
+
+def notice(request: Request, notices: Mapping[str, str]) -> str | None:
+    """The notice a redirect asked for with `?done=key`: chosen from the page's fixed notices, so
+    a link cannot put words on the page."""
+    return notices.get(request.query_params.get("done", ""))
+
+
+def review_page(
+    request: Request,
+    scope: InReview,
+    template: str,
+    *,
+    active: str,
+    title: str,
+    notices: Mapping[str, str] | None = None,
+    errors: FormErrors | None = None,
+    status_code: int | None = None,
+    **context: Any,
+) -> Response:
+    """A page inside a review: the review's frame with the `active` tab, the notice a redirect
+    asked for, and the form's errors (none when the page is first shown)."""
+    frame = {
+        "review": scope.review,
+        "scope": scope,
+        "active": active,
+        "page_title": title,
+        "flash": notice(request, notices or {}),
+        "errors": [],
+        "field_errors": {},
+    }
+    return page(request, template, {**frame, **context}, errors=errors, status_code=status_code)
+
+
+def form_date(form: Mapping[str, str], name: str, errors: FormErrors) -> dt.date | None:
+    """A typed date (YYYY-MM-DD), or None when left empty; a date that cannot be read is noted
+    against its field."""
+    raw = form.get(name, "")
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        errors.add(name, "enter a real date, such as 2025-03-17")
+        return None
