@@ -66,11 +66,41 @@ def is_postgres() -> bool:
     return database_url().startswith("postgresql")
 
 
+# The slow tier, besides browser and property tests (marked below by what they are): tests that
+# render a PDF, seed the whole demo review or try every route, each a second or more on two cores.
+# A node id here is a module, or a test with all its parameters.
+SLOW = (
+    "tests/reports/test_report_pdf.py",
+    "tests/reports/test_report_export.py::test_export_queues_a_job_that_renders_and_downloads",
+    "tests/reports/test_report_export.py::test_an_unchanged_review_is_served_from_the_cache",
+    "tests/reports/test_report_export.py::test_a_published_report_is_kept_as_first_rendered",
+    "tests/reports/test_report_export.py::test_a_render_over_the_time_limit_fails_cleanly",
+    "tests/reports/test_report_export.py::test_the_command_line_renders_a_pdf",
+    "tests/reports/test_report_page.py::test_a_report_writer_exports_without_javascript",
+    "tests/reports/test_report_safety.py::test_planted_urls_in_evidence_are_never_fetched",
+    "tests/reports/test_report_safety.py::test_a_hostile_template_set_cannot_reach_outside_its_folder",
+    "tests/test_route_permissions.py::test_every_route_answers_each_kind_of_caller",
+    "tests/test_route_permissions.py::test_every_review_route_after_publication",
+    "tests/test_demo.py::test_seeding_makes_one_complete_review_and_only_once",
+    "tests/test_demo.py::test_the_seed_command_says_how_to_sign_in",
+    "tests/evidence/test_evidence_service.py::test_ten_writers_fifty_items_each_store_exactly",
+)
+
+
+def is_slow(item: pytest.Item) -> bool:
+    """Whether a test belongs to the slow tier (`pytest -m "not slow"` runs the rest)."""
+    return (
+        item.get_closest_marker("browser") is not None
+        or getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+        or item.nodeid.startswith(SLOW)
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Browser tests are slow by nature; marking them here keeps the fast tier honest without
-    # every browser module having to remember both marks.
+    # Marked here, in one place, so a test module needs no second mark beside `browser` and the
+    # tier can be tuned from measured durations without touching the tests.
     for item in items:
-        if item.get_closest_marker("browser") is not None:
+        if is_slow(item):
             item.add_marker(pytest.mark.slow)
 
 
