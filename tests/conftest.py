@@ -104,8 +104,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
-def _create_worker_database(url: str) -> None:
-    """Create the worker's PostgreSQL database on the server of TEST_DATABASE_URL if missing."""
+def _prepare_postgres_database(url: str) -> None:
+    """Create the database on the server of TEST_DATABASE_URL if missing (a worker's own), and
+    let its commits skip waiting for the disk: a test database need not survive a crash."""
     target = make_url(url)
     server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
@@ -115,6 +116,7 @@ def _create_worker_database(url: str) -> None:
             ).first()
             if exists is None:
                 conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+            conn.execute(text(f'ALTER DATABASE "{target.database}" SET synchronous_commit TO off'))
     finally:
         server.dispose()
 
@@ -175,14 +177,16 @@ def _load_baseline(engine: Engine) -> Baseline:
 
 
 def _empty(engine: Engine, *, keep_frameworks: bool) -> None:
+    """Delete every row (of every table but the frameworks' when kept) and restart the ids."""
     tables = [t for t in reversed(metadata.sorted_tables) if not (keep_frameworks and t is FRAMEWORKS)]
     with engine.begin() as conn:
+        for table in tables:
+            conn.execute(table.delete())
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+            # DELETE and restarting the sequences in one statement is ten times quicker here than
+            # TRUNCATE ... RESTART IDENTITY, which makes new files for every table it empties.
+            # (SQLite reuses ids by itself once a table is empty.)
+            conn.execute(text("SELECT " + ", ".join(_next_id(t, after=None) for t in tables if "id" in t.c)))
 
 
 def _frameworks_fingerprint(conn: Connection) -> list[tuple[Any, ...]]:
@@ -190,15 +194,18 @@ def _frameworks_fingerprint(conn: Connection) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in conn.execute(query)]
 
 
+def _next_id(table: Table, *, after: int | None) -> str:
+    """SQL for PostgreSQL that makes the table's next id `after` + 1, or 1 when None."""
+    last, called = (after, "true") if after else (1, "false")
+    return f"setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), {last}, {called})"
+
+
 def _restore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     if rows:
         conn.execute(table.insert(), rows)
     if conn.dialect.name == "postgresql":
         # Rows put back with their ids leave the sequence behind; the next insert must follow them.
-        conn.execute(
-            text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), :last, :called)"),
-            {"last": max((r["id"] for r in rows), default=1), "called": bool(rows)},
-        )
+        conn.execute(text("SELECT " + _next_id(table, after=max((r["id"] for r in rows), default=None))))
 
 
 def _clean(engine: Engine, baseline: Baseline) -> None:
@@ -218,8 +225,8 @@ def engine() -> Iterator[Engine]:
     from app.cli import upgrade_database
 
     get_settings.cache_clear()
-    if is_postgres() and WORKER:
-        _create_worker_database(database_url())
+    if is_postgres():
+        _prepare_postgres_database(database_url())
     eng = make_engine(database_url())
     if is_postgres():
         _reset_postgres(eng)
