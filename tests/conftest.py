@@ -56,6 +56,8 @@ FRAMEWORK_FIXTURES = FIXTURES / "frameworks"
 FRAMEWORK_DIRS = [PROJECT_ROOT / "frameworks", FRAMEWORK_FIXTURES]
 FRAMEWORKS: Table = FrameworkVersion.__table__  # type: ignore[attr-defined]
 AUDIT: Table = metadata.tables["audit_event"]
+# Stored versions are never edited, so these tell whether a test loaded, deleted or reloaded one.
+FINGERPRINT = (FRAMEWORKS.c.id, FRAMEWORKS.c.content_hash, FRAMEWORKS.c.loaded_at)
 
 
 def database_url() -> str:
@@ -160,7 +162,7 @@ class Baseline:
     audit: list[dict[str, Any]]
 
     def fingerprint(self) -> list[tuple[Any, ...]]:
-        return [(row["id"], row["content_hash"]) for row in self.frameworks]
+        return [tuple(row[c.name] for c in FINGERPRINT) for row in self.frameworks]
 
 
 def _load_baseline(engine: Engine) -> Baseline:
@@ -190,8 +192,7 @@ def _empty(engine: Engine, *, keep_frameworks: bool) -> None:
 
 
 def _frameworks_fingerprint(conn: Connection) -> list[tuple[Any, ...]]:
-    query = select(FRAMEWORKS.c.id, FRAMEWORKS.c.content_hash).order_by(FRAMEWORKS.c.id)
-    return [tuple(row) for row in conn.execute(query)]
+    return [tuple(row) for row in conn.execute(select(*FINGERPRINT).order_by(FRAMEWORKS.c.id))]
 
 
 def _next_id(table: Table, *, after: int | None) -> str:
