@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test ci bench sysdeps install lint migration clean
+.PHONY: run test test-fast ci bench sysdeps install lint migration clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: install
 test: install
 	@SYSREVIEW_TEST_TOOLS=1 bash scripts/system-deps.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The quick tier only: everything not marked `slow` (see tests/conftest.py).
+test-fast: install
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
