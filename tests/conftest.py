@@ -249,7 +249,16 @@ def db(engine: Engine, baseline: Baseline) -> Iterator[Engine]:
     """A clean database for one test, with the shipped frameworks loaded."""
     _clean(engine, baseline)
     yield engine
+    _finish_background_work()
     _clean(engine, baseline)
+
+
+def _finish_background_work() -> None:
+    """Let a report export a test started finish before its rows go: a render still running
+    would write its job, render and audit rows into the next test's database."""
+    from app.reports import jobs
+
+    jobs.get_runner().stop(timeout=60)
 
 
 @pytest.fixture

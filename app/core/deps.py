@@ -22,7 +22,8 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-# Ids are bounded where they enter: both databases store them as signed 64-bit integers, and a
-# larger number in a path or query would reach the database and fail there with a 500.
-MAX_ROW_ID = 2**63 - 1
+# Ids are bounded where they enter: the id columns are INTEGER, which PostgreSQL keeps in 32 bits
+# (SQLite in 64), and a larger number in a path or query would reach the database and fail there
+# with a 500. The bound is the smaller of the two.
+MAX_ROW_ID = 2**31 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A record's id")]
