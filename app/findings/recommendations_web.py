@@ -17,7 +17,13 @@ from starlette.datastructures import FormData
 from app.core.deps import RowId, SessionDep
 from app.findings import checks, recommendations
 from app.findings.models import PRIORITIES
-from app.findings.web import findings_tab_page, form_number, framework_options, moved_place
+from app.findings.web import (
+    confirm_delete_page,
+    findings_tab_page,
+    form_number,
+    framework_options,
+    moved_place,
+)
 from app.reviews.access import ReviewScope
 from app.reviews.deps import WriteFindings
 from app.web.kit import FormErrors, attempt, form_date, many, read_form, see_other, text_fields
@@ -195,16 +201,14 @@ def delete_recommendation_page(
     rec = recommendations.get_recommendation(
         session, review=scope.review, recommendation_id=recommendation_id
     )
-    context = {
-        "what": "recommendation",
-        "item": recommendations.present_recommendations(session, review=scope.review, recommendations=[rec])[
-            0
-        ],
-        "action_url": f"/reviews/{scope.review.id}/recommendations/{recommendation_id}/delete",
-        "back_url": f"/reviews/{scope.review.id}/findings#recommendation-{recommendation_id}",
-    }
-    title = f"Delete recommendation {rec.number}?"
-    return findings_tab_page(request, scope, "findings/confirm_delete.html", title, context)
+    return confirm_delete_page(
+        request,
+        scope,
+        what="recommendation",
+        item_id=recommendation_id,
+        item=recommendations.present_recommendations(session, review=scope.review, recommendations=[rec])[0],
+        title=f"Delete recommendation {rec.number}?",
+    )
 
 
 @router.post("/reviews/{review_id}/recommendations/{recommendation_id}/delete")

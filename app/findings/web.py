@@ -75,6 +75,20 @@ def findings_tab_page(
     )
 
 
+def confirm_delete_page(
+    request: Request, scope: ReviewScope, *, what: str, item_id: int, item: Any, title: str
+) -> Response:
+    """Ask before deleting a finding or a recommendation (`what`, which also names its pages);
+    going back returns to it on the findings page."""
+    context = {
+        "what": what,
+        "item": item,
+        "action_url": f"/reviews/{scope.review.id}/{what}s/{item_id}/delete",
+        "back_url": f"/reviews/{scope.review.id}/findings#{what}-{item_id}",
+    }
+    return findings_tab_page(request, scope, "findings/confirm_delete.html", title, context)
+
+
 def form_number(raw: object) -> int | None:
     """A chosen id or place from a select or radio; None when none was chosen."""
     text = str(raw or "").strip()
@@ -308,13 +322,14 @@ def delete_finding_page(
     scope: WriteFindings,
 ) -> Response:
     finding = findings.get_finding(session, review=scope.review, finding_id=finding_id)
-    context = {
-        "what": "finding",
-        "item": findings.present_findings(session, review=scope.review, findings=[finding])[0],
-        "action_url": f"/reviews/{scope.review.id}/findings/{finding_id}/delete",
-        "back_url": f"/reviews/{scope.review.id}/findings#finding-{finding_id}",
-    }
-    return findings_tab_page(request, scope, "findings/confirm_delete.html", "Delete this finding?", context)
+    return confirm_delete_page(
+        request,
+        scope,
+        what="finding",
+        item_id=finding_id,
+        item=findings.present_findings(session, review=scope.review, findings=[finding])[0],
+        title="Delete this finding?",
+    )
 
 
 @router.post("/reviews/{review_id}/findings/{finding_id}/delete")
