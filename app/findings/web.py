@@ -76,15 +76,15 @@ def findings_tab_page(
 
 
 def confirm_delete_page(
-    request: Request, scope: ReviewScope, *, what: str, item_id: int, item: Any, title: str
+    request: Request, scope: ReviewScope, *, what: str, item: Any, title: str
 ) -> Response:
-    """Ask before deleting a finding or a recommendation (`what`, which also names its pages);
-    going back returns to it on the findings page."""
+    """Ask before deleting a finding or a recommendation (`what`, which also names its pages),
+    shown as presented; going back returns to it on the findings page."""
     context = {
         "what": what,
         "item": item,
-        "action_url": f"/reviews/{scope.review.id}/{what}s/{item_id}/delete",
-        "back_url": f"/reviews/{scope.review.id}/findings#{what}-{item_id}",
+        "action_url": f"/reviews/{scope.review.id}/{what}s/{item.id}/delete",
+        "back_url": f"/reviews/{scope.review.id}/findings#{what}-{item.id}",
     }
     return findings_tab_page(request, scope, "findings/confirm_delete.html", title, context)
 
@@ -326,7 +326,6 @@ def delete_finding_page(
         request,
         scope,
         what="finding",
-        item_id=finding_id,
         item=findings.present_findings(session, review=scope.review, findings=[finding])[0],
         title="Delete this finding?",
     )
