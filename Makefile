@@ -8,7 +8,7 @@ PORT ?= 8000
 
 LOCK := requirements.lock
 
-.PHONY: run test ci bench sysdeps install lock lockcheck lint migration clean
+.PHONY: run test test-fast ci bench sysdeps install lock lockcheck lint migration clean
 
 # Installs exactly what requirements.lock pins, each file checked against its hash, then the app
 # itself without dependencies. Rebuilt when the lock (or pyproject) changes.
@@ -40,6 +40,10 @@ run: install
 test: install
 	@SYSREVIEW_TEST_TOOLS=1 bash scripts/system-deps.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The quick tier only: everything not marked `slow` (see tests/conftest.py).
+test-fast: install
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
