@@ -32,7 +32,10 @@ DOCS_PATHS = ("/docs",)
 DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
-class SecurityHeaders:
+class _HttpMiddleware:
+    """A middleware for HTTP requests only; other traffic (lifespan, websockets) passes
+    straight through to the app."""
+
     def __init__(self, app: ASGIApp):
         self.app = app
 
@@ -40,6 +43,18 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one HTTP request, passing it on to `self.app` or answering it."""
+        raise NotImplementedError
+
+
+class SecurityHeaders(_HttpMiddleware):
+    """Add the security headers to every response that lacks them (the API docs page gets
+    its own content security policy)."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         docs = scope["path"].startswith(DOCS_PATHS)
 
         async def send_with_headers(message: Message) -> None:
@@ -62,17 +77,14 @@ def _wants_page(scope: Scope, headers: dict[bytes, bytes]) -> bool:
     return not scope["path"].startswith("/api/") and b"text/html" in headers.get(b"accept", b"")
 
 
-class BodySizeLimit:
+class BodySizeLimit(_HttpMiddleware):
     """Refuse request bodies over the limit with 413, whether or not Content-Length is sent."""
 
     def __init__(self, app: ASGIApp, max_bytes: int):
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", []))
         page = _wants_page(scope, headers)
         length = headers.get(b"content-length", b"")
@@ -148,7 +160,7 @@ async def _answer(
 # The text rule at the edge -------------------------------------------------------------------
 
 
-class TextGuard:
+class TextGuard(_HttpMiddleware):
     """Refuse, with 422 naming the field, any text the service does not accept
     (`app.core.textrules`) in the path, the query, a JSON body, a form or a multipart form's
     text fields (not its files), for every route at once.
@@ -157,13 +169,7 @@ class TextGuard:
     before the app has parsed it, so no route and no service sees the text.
     """
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", []))
         page = _wants_page(scope, headers)
         query = scope.get("query_string", b"").decode("latin-1")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlmodel import Session
 
 from app.core.deps import SessionDep
 from app.core.errors import Invalid, NotFound
@@ -81,7 +81,7 @@ def _figure_page(
     return _page(request, scope, "dataprofile/figure.html", title=title, errors=errors, row=row, form=form)
 
 
-def _indicator_or_404(session: Session, scope: ReviewScope, indicator_key: str) -> service.IndicatorRow:
+def _indicator_or_404(session: SessionDep, indicator_key: str, scope: WriteEvidence) -> service.IndicatorRow:
     """An indicator of the review's framework; an unknown key in an address is a missing page."""
     try:
         return service.indicator_row(session, scope.review, indicator_key)
@@ -89,10 +89,13 @@ def _indicator_or_404(session: Session, scope: ReviewScope, indicator_key: str) 
         raise NotFound(exc.message) from None
 
 
+# The indicator in the path with the review's figure for it, found once the person may write evidence.
+ThisIndicator = Annotated[service.IndicatorRow, Depends(_indicator_or_404)]
+
+
 @router.get("/reviews/{review_id}/data-profile/{indicator_key}")
-def figure_page(indicator_key: str, request: Request, session: SessionDep, scope: WriteEvidence) -> Response:
+def figure_page(request: Request, row: ThisIndicator, scope: WriteEvidence) -> Response:
     """The form for one indicator's figures, filled in with those stored."""
-    row = _indicator_or_404(session, scope, indicator_key)
     value = row.value
     form = (
         {
@@ -111,12 +114,9 @@ def figure_page(indicator_key: str, request: Request, session: SessionDep, scope
 
 @router.post("/reviews/{review_id}/data-profile/{indicator_key}")
 async def save_figure(
-    indicator_key: str,
-    request: Request,
-    session: SessionDep,
-    scope: WriteEvidence,
+    request: Request, session: SessionDep, row: ThisIndicator, scope: WriteEvidence
 ) -> Response:
-    row = _indicator_or_404(session, scope, indicator_key)
+    indicator_key = row.indicator.key
     fields = text_fields(await read_form(request))
     errors = FormErrors(FIGURE_FIELDS)
     numbers = {name: _typed_number(fields, name, errors) for name in NUMBER_FIELDS}
@@ -141,12 +141,9 @@ async def save_figure(
 
 @router.post("/reviews/{review_id}/data-profile/{indicator_key}/remove")
 def remove_figure(
-    indicator_key: str,
-    request: Request,
-    session: SessionDep,
-    scope: WriteEvidence,
+    request: Request, session: SessionDep, row: ThisIndicator, scope: WriteEvidence
 ) -> Response:
-    row = _indicator_or_404(session, scope, indicator_key)
+    indicator_key = row.indicator.key
     errors = FormErrors(())
     attempt(session, errors, lambda: service.delete_value(session, ctx=scope, indicator_key=indicator_key))
     if errors:

@@ -283,14 +283,19 @@ def add_evidence(request: Request, session: SessionDep, form: FormDep, scope: Wr
     return _save(request, session, scope, form, evidence_id=evidence_id, item=None)
 
 
+def _item_to_change(session: SessionDep, evidence_id: str, scope: WriteEvidence) -> EvidencePublic:
+    """The evidence item in the path, for a page that changes or deletes it (never a deleted one)."""
+    return service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
+
+
+# The item in the path, found once the person may write evidence.
+ItemToChange = Annotated[EvidencePublic, Depends(_item_to_change)]
+
+
 @router.get(ITEM_PAGE + "/edit", response_class=HTMLResponse)
 def edit_evidence_page(
-    request: Request,
-    session: SessionDep,
-    evidence_id: str,
-    scope: WriteEvidence,
+    request: Request, session: SessionDep, item: ItemToChange, scope: WriteEvidence
 ) -> Response:
-    item = service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
     return _form_page(
         request, session, scope, evidence_id=item.id, values=_values_of(item), item=item, version=item.version
     )
@@ -298,13 +303,8 @@ def edit_evidence_page(
 
 @router.post(ITEM_PAGE + "/edit", response_class=HTMLResponse)
 def save_evidence(
-    request: Request,
-    session: SessionDep,
-    form: FormDep,
-    evidence_id: str,
-    scope: WriteEvidence,
+    request: Request, session: SessionDep, form: FormDep, item: ItemToChange, scope: WriteEvidence
 ) -> Response:
-    item = service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
     return _save(request, session, scope, form, evidence_id=item.id, item=item)
 
 
@@ -456,13 +456,7 @@ def evidence_page(request: Request, session: SessionDep, evidence_id: str, scope
 
 
 @router.get(ITEM_PAGE + "/delete", response_class=HTMLResponse)
-def confirm_delete_page(
-    request: Request,
-    session: SessionDep,
-    evidence_id: str,
-    scope: WriteEvidence,
-) -> Response:
-    item = service.get_evidence(session, review=scope.review, evidence_id=evidence_id)
+def confirm_delete_page(request: Request, item: ItemToChange, scope: WriteEvidence) -> Response:
     title = f"Delete: {item.title}"
     return review_page(
         request, scope, "evidence/confirm_delete.html", active="evidence", title=title, evidence=item

@@ -163,6 +163,14 @@ def lock_review(session: Session, review: Review) -> None:
     session.exec(select(Review.id).where(Review.id == review.id).with_for_update()).one()
 
 
+def review_for_numbering(session: Session, ctx: WriteContext) -> Review:
+    """The review of a change to numbered findings or recommendations: checked to accept the
+    change, then locked (`lock_review`) for the renumbering that follows."""
+    changes.check_accepts(ctx.review, Write.findings)
+    lock_review(session, ctx.review)
+    return ctx.review
+
+
 def place(rows: list[Any], row: Any, wanted: int | None) -> list[Any]:
     """`rows` with `row` moved to 1-based place `wanted` (the end when None or beyond it)."""
     others = [r for r in rows if r is not row]

@@ -159,9 +159,7 @@ def update_finding(
     """Change some fields of a finding. A new domain, stage or kind moves it to the end of that
     group (or to `position` in it); `position` alone moves it within its group."""
     checks.only_fields(changes, FINDING_FIELDS)
-    review = ctx.review
-    check_accepts(review, Write.findings)
-    checks.lock_review(session, review)
+    review = checks.review_for_numbering(session, ctx)
     finding = get_finding(session, review=review, finding_id=finding_id)
     fw = review_framework(session, review)
     before = snapshot(finding)
@@ -188,9 +186,7 @@ def update_finding(
 
 def delete_finding(session: Session, *, ctx: WriteContext, finding_id: int) -> None:
     """Remove a finding; the rest of its group closes up."""
-    review = ctx.review
-    check_accepts(review, Write.findings)
-    checks.lock_review(session, review)
+    review = checks.review_for_numbering(session, ctx)
     finding = get_finding(session, review=review, finding_id=finding_id)
     rest = [f for f in _group(session, review, finding) if f is not finding]
     checks.remove_numbered(session, ctx, finding, rest, attr="position", entity=ENTITY)

@@ -100,10 +100,8 @@ def update_recommendation(
 ) -> Recommendation:
     """Change some fields; `number` moves it in the list and the others renumber around it."""
     checks.only_fields(changes, RECOMMENDATION_FIELDS)
-    review = ctx.review
-    check_accepts(review, Write.findings)
+    review = checks.review_for_numbering(session, ctx)
     fw = review_framework(session, review)
-    checks.lock_review(session, review)
     rec = get_recommendation(session, review=review, recommendation_id=recommendation_id)
     before = snapshot(rec)
     checkers: dict[str, Callable[[Any], Any]] = {
@@ -125,9 +123,7 @@ def update_recommendation(
 
 def delete_recommendation(session: Session, *, ctx: WriteContext, recommendation_id: int) -> None:
     """Remove a recommendation; those after it move up a number."""
-    review = ctx.review
-    check_accepts(review, Write.findings)
-    checks.lock_review(session, review)
+    review = checks.review_for_numbering(session, ctx)
     rec = get_recommendation(session, review=review, recommendation_id=recommendation_id)
     linked = session.exec(select(ActionItem.id).where(ActionItem.recommendation_id == rec.id)).first()
     if linked is not None:

@@ -7,17 +7,23 @@ browser back there.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.core.deps import RowId, SessionDep
 from app.findings import checks, recommendations
-from app.findings.models import PRIORITIES
-from app.findings.web import findings_tab_page, form_number, framework_options, moved_place
+from app.findings.models import PRIORITIES, Recommendation
+from app.findings.web import (
+    confirm_delete_page,
+    findings_tab_page,
+    form_number,
+    framework_options,
+    moved_place,
+)
 from app.reviews.access import ReviewScope
 from app.reviews.deps import WriteFindings
 from app.web.kit import FormErrors, attempt, form_date, many, read_form, see_other, text_fields
@@ -137,29 +143,30 @@ async def create_recommendation(request: Request, session: SessionDep, scope: Wr
     return await _save(request, session, scope, None)
 
 
-@router.get("/reviews/{review_id}/recommendations/{recommendation_id}/edit")
-def edit_recommendation_page(
-    request: Request,
-    session: SessionDep,
-    recommendation_id: RowId,
-    scope: WriteFindings,
-) -> Response:
-    rec = recommendations.get_recommendation(
+def _recommendation(session: SessionDep, recommendation_id: RowId, scope: WriteFindings) -> Recommendation:
+    """The recommendation a page is about; 404 when it is not one of this review's."""
+    return recommendations.get_recommendation(
         session, review=scope.review, recommendation_id=recommendation_id
     )
+
+
+# The recommendation in the path, for its pages (found once the person may write findings).
+ThisRecommendation = Annotated[Recommendation, Depends(_recommendation)]
+
+
+@router.get("/reviews/{review_id}/recommendations/{recommendation_id}/edit")
+def edit_recommendation_page(
+    request: Request, session: SessionDep, rec: ThisRecommendation, scope: WriteFindings
+) -> Response:
     values = {name: getattr(rec, name) for name in RECOMMENDATION_FORM_FIELDS}
-    return _form_page(request, session, scope, values=values, recommendation_id=recommendation_id)
+    return _form_page(request, session, scope, values=values, recommendation_id=rec.id)
 
 
 @router.post("/reviews/{review_id}/recommendations/{recommendation_id}/edit")
 async def edit_recommendation(
-    request: Request,
-    session: SessionDep,
-    recommendation_id: RowId,
-    scope: WriteFindings,
+    request: Request, session: SessionDep, rec: ThisRecommendation, scope: WriteFindings
 ) -> Response:
-    recommendations.get_recommendation(session, review=scope.review, recommendation_id=recommendation_id)
-    return await _save(request, session, scope, recommendation_id)
+    return await _save(request, session, scope, rec.id)
 
 
 @router.post("/reviews/{review_id}/recommendations/{recommendation_id}/move")
@@ -167,13 +174,11 @@ async def move_recommendation(
     request: Request,
     session: SessionDep,
     recommendation_id: RowId,
+    rec: ThisRecommendation,
     scope: WriteFindings,
 ) -> Response:
     """Move a recommendation one place up or down; the others renumber."""
     form = await read_form(request)
-    rec = recommendations.get_recommendation(
-        session, review=scope.review, recommendation_id=recommendation_id
-    )
     recommendations.update_recommendation(
         session,
         ctx=scope,
@@ -187,24 +192,15 @@ async def move_recommendation(
 
 @router.get("/reviews/{review_id}/recommendations/{recommendation_id}/delete")
 def delete_recommendation_page(
-    request: Request,
-    session: SessionDep,
-    recommendation_id: RowId,
-    scope: WriteFindings,
+    request: Request, session: SessionDep, rec: ThisRecommendation, scope: WriteFindings
 ) -> Response:
-    rec = recommendations.get_recommendation(
-        session, review=scope.review, recommendation_id=recommendation_id
+    return confirm_delete_page(
+        request,
+        scope,
+        what="recommendation",
+        item=recommendations.present_recommendations(session, review=scope.review, recommendations=[rec])[0],
+        title=f"Delete recommendation {rec.number}?",
     )
-    context = {
-        "what": "recommendation",
-        "item": recommendations.present_recommendations(session, review=scope.review, recommendations=[rec])[
-            0
-        ],
-        "action_url": f"/reviews/{scope.review.id}/recommendations/{recommendation_id}/delete",
-        "back_url": f"/reviews/{scope.review.id}/findings#recommendation-{recommendation_id}",
-    }
-    title = f"Delete recommendation {rec.number}?"
-    return findings_tab_page(request, scope, "findings/confirm_delete.html", title, context)
 
 
 @router.post("/reviews/{review_id}/recommendations/{recommendation_id}/delete")

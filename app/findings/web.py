@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
@@ -21,7 +21,7 @@ from app.accounts.permissions import Action
 from app.core.deps import RowId, SessionDep
 from app.core.text import plain_excerpt, render_markdown
 from app.findings import findings, recommendations
-from app.findings.models import FINDING_KINDS
+from app.findings.models import FINDING_KINDS, Finding
 from app.findings.schemas import FindingPublic
 from app.reviews.access import ReviewScope
 from app.reviews.changes import review_framework
@@ -73,6 +73,20 @@ def findings_tab_page(
         excerpt=plain_excerpt,
         **context,
     )
+
+
+def confirm_delete_page(
+    request: Request, scope: ReviewScope, *, what: str, item: Any, title: str
+) -> Response:
+    """Ask before deleting a finding or a recommendation (`what`, which also names its pages),
+    shown as presented; going back returns to it on the findings page."""
+    context = {
+        "what": what,
+        "item": item,
+        "action_url": f"/reviews/{scope.review.id}/{what}s/{item.id}/delete",
+        "back_url": f"/reviews/{scope.review.id}/findings#{what}-{item.id}",
+    }
+    return findings_tab_page(request, scope, "findings/confirm_delete.html", title, context)
 
 
 def form_number(raw: object) -> int | None:
@@ -260,14 +274,19 @@ async def create_finding(request: Request, session: SessionDep, scope: WriteFind
     return await _save_finding(request, session, scope, None)
 
 
+def _finding(session: SessionDep, finding_id: RowId, scope: WriteFindings) -> Finding:
+    """The finding a page is about; 404 when it is not one of this review's."""
+    return findings.get_finding(session, review=scope.review, finding_id=finding_id)
+
+
+# The finding in the path, for its pages (found once the person may write findings).
+ThisFinding = Annotated[Finding, Depends(_finding)]
+
+
 @router.get("/reviews/{review_id}/findings/{finding_id}/edit")
 def edit_finding_page(
-    request: Request,
-    session: SessionDep,
-    finding_id: RowId,
-    scope: WriteFindings,
+    request: Request, session: SessionDep, finding_id: RowId, finding: ThisFinding, scope: WriteFindings
 ) -> Response:
-    finding = findings.get_finding(session, review=scope.review, finding_id=finding_id)
     values = {name: getattr(finding, name) for name in FINDING_FORM_FIELDS}
     return _finding_form(
         request, session, scope, values=values, finding_id=finding_id, evidence_domain=finding.domain_key
@@ -276,45 +295,33 @@ def edit_finding_page(
 
 @router.post("/reviews/{review_id}/findings/{finding_id}/edit")
 async def edit_finding(
-    request: Request,
-    session: SessionDep,
-    finding_id: RowId,
-    scope: WriteFindings,
+    request: Request, session: SessionDep, finding_id: RowId, finding: ThisFinding, scope: WriteFindings
 ) -> Response:
-    findings.get_finding(session, review=scope.review, finding_id=finding_id)
+    """Save the edit form (`finding` is asked for so that an unknown one is a 404 before the form)."""
     return await _save_finding(request, session, scope, finding_id)
 
 
 @router.post("/reviews/{review_id}/findings/{finding_id}/move")
 async def move_finding(
-    request: Request,
-    session: SessionDep,
-    finding_id: RowId,
-    scope: WriteFindings,
+    request: Request, session: SessionDep, finding_id: RowId, finding: ThisFinding, scope: WriteFindings
 ) -> Response:
     """Move a finding one place up or down within its group."""
-    form = await read_form(request)
-    finding = findings.get_finding(session, review=scope.review, finding_id=finding_id)
-    place = moved_place(form, finding.position)
+    place = moved_place(await read_form(request), finding.position)
     findings.update_finding(session, ctx=scope, finding_id=finding_id, changes={"position": place})
     return see_other(f"/reviews/{scope.review.id}/findings?done=finding-moved#finding-{finding_id}")
 
 
 @router.get("/reviews/{review_id}/findings/{finding_id}/delete")
 def delete_finding_page(
-    request: Request,
-    session: SessionDep,
-    finding_id: RowId,
-    scope: WriteFindings,
+    request: Request, session: SessionDep, finding: ThisFinding, scope: WriteFindings
 ) -> Response:
-    finding = findings.get_finding(session, review=scope.review, finding_id=finding_id)
-    context = {
-        "what": "finding",
-        "item": findings.present_findings(session, review=scope.review, findings=[finding])[0],
-        "action_url": f"/reviews/{scope.review.id}/findings/{finding_id}/delete",
-        "back_url": f"/reviews/{scope.review.id}/findings#finding-{finding_id}",
-    }
-    return findings_tab_page(request, scope, "findings/confirm_delete.html", "Delete this finding?", context)
+    return confirm_delete_page(
+        request,
+        scope,
+        what="finding",
+        item=findings.present_findings(session, review=scope.review, findings=[finding])[0],
+        title="Delete this finding?",
+    )
 
 
 @router.post("/reviews/{review_id}/findings/{finding_id}/delete")

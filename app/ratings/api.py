@@ -262,13 +262,9 @@ def put_moderated(
     return ModerationSaved(moderated=_moderated_public(ref, outcome.moderated), warnings=outcome.warnings)
 
 
-def _override_public(state: moderating.OverrideState) -> OverridePublic:
-    return OverridePublic(**asdict(state))
-
-
 @router.get("/overrides", summary="The lead's overrides of computed results, with justifications")
 def list_overrides(session: SessionDep, scope: ReadRatings) -> list[OverridePublic]:
-    return [_override_public(s) for s in moderating.list_overrides(session, review=scope.review)]
+    return moderating.list_overrides(session, review=scope.review)
 
 
 @router.put("/overrides", summary="Override a domain or the overall result, with a written justification")
@@ -284,7 +280,7 @@ def put_override(body: OverrideWrite, session: SessionDep, scope: Moderate) -> O
     )
     states = moderating.list_overrides(session, review=scope.review)
     key = body.domain_key.strip() if body.scope == "domain" else ""
-    return _override_public(next(s for s in states if s.scope == body.scope and s.domain_key == key))
+    return next(s for s in states if s.scope == body.scope and s.domain_key == key)
 
 
 @router.delete(

@@ -25,6 +25,7 @@ from app.core.timeutil import utcnow
 from app.frameworks.schema import Domain, Framework, LineOfEnquiry
 from app.ratings.models import ModeratedRating, ResultOverride
 from app.ratings.results import scoring_inputs
+from app.ratings.schemas import OverridePublic
 from app.ratings.service import (
     EvidenceItem,
     RaterRating,
@@ -389,29 +390,16 @@ def delete_override(
     )
 
 
-@dataclass(frozen=True)
-class OverrideState:
-    """A stored override with who made it, for the results page."""
-
-    scope: str
-    domain_key: str
-    target_name: str
-    level: int
-    label: str
-    justification: str
-    created_by: str
-    created_at: datetime
-
-
-def list_overrides(session: Session, *, review: Review) -> list[OverrideState]:
-    """The review's overrides, overall first, then domains in framework order."""
+def list_overrides(session: Session, *, review: Review) -> list[OverridePublic]:
+    """The review's overrides with who made each (for the results page and the API), overall
+    first, then domains in framework order."""
     framework = review_framework(session, review)
     rows = session.exec(select(ResultOverride).where(ResultOverride.review_id == review.id)).all()
     names = user_names(session, [row.created_by_id for row in rows])
     order = {domain.key: index for index, domain in enumerate(framework.domains)}
     domain_names = {domain.key: domain.name for domain in framework.domains}
     states = [
-        OverrideState(
+        OverridePublic(
             scope=row.scope,
             domain_key=row.domain_key,
             target_name="Overall result"

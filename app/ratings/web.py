@@ -9,6 +9,7 @@ again with the error summary and the message by the field, keeping what was type
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -73,6 +74,23 @@ def _int_or_none(raw: str) -> int | None:
         return int(raw)
     except ValueError:
         return None
+
+
+def _save_chosen_level(
+    session: Session,
+    errors: FormErrors,
+    fields: Mapping[str, str],
+    save: Callable[[int], object],
+    *,
+    missing: str,
+) -> None:
+    """Save the level the form chose through `save`, or say (`missing`) that none was chosen;
+    either way what went wrong ends up in `errors`."""
+    value = _int_or_none(fields.get("value", ""))
+    if value is None:
+        errors.add("value", missing)
+    else:
+        attempt(session, errors, lambda: save(value))
 
 
 # A rating page shows the ratings' notices and the words for how far the raters agree.
@@ -164,17 +182,15 @@ def reopen_self_assessment(session: SessionDep, scope: ManageReview) -> Response
 async def save_self_assessment(ref: str, request: Request, session: SessionDep, scope: RateSelf) -> Response:
     fields, _ = await _posted(request)
     errors = _form_errors(ref, "value", "rationale")
-    value = _int_or_none(fields.get("value", ""))
-    if value is None:
-        errors.add("value", f"choose a level for {ref}")
-    else:
-        attempt(
-            session,
-            errors,
-            lambda: service.save_rating(
-                session, ctx=scope, ref=ref, value=value, rationale=fields.get("rationale", "")
-            ),
-        )
+    _save_chosen_level(
+        session,
+        errors,
+        fields,
+        lambda value: service.save_rating(
+            session, ctx=scope, ref=ref, value=value, rationale=fields.get("rationale", "")
+        ),
+        missing=f"choose a level for {ref}",
+    )
     if errors:
         status = 409 if scope.review.self_assessment_closed else 422
         return _questionnaire(
@@ -275,22 +291,20 @@ def rate_page(ref: str, request: Request, session: SessionDep, scope: RateTeam) 
 async def save_team_rating(ref: str, request: Request, session: SessionDep, scope: RateTeam) -> Response:
     fields, cited = await _posted(request)
     errors = _form_errors("rate", "value", "rationale", "cited_evidence")
-    value = _int_or_none(fields.get("value", ""))
-    if value is None:
-        errors.add("value", "choose a level")
-    else:
-        attempt(
+    _save_chosen_level(
+        session,
+        errors,
+        fields,
+        lambda value: service.save_rating(
             session,
-            errors,
-            lambda: service.save_rating(
-                session,
-                ctx=scope,
-                ref=ref,
-                value=value,
-                rationale=fields.get("rationale", ""),
-                cited_evidence=cited,
-            ),
-        )
+            ctx=scope,
+            ref=ref,
+            value=value,
+            rationale=fields.get("rationale", ""),
+            cited_evidence=cited,
+        ),
+        missing="choose a level",
+    )
     if errors:
         return _rate_page(request, session, scope, ref, errors=errors, posted=fields, posted_cited=cited)
     refs = review_framework(session, scope.review).refs()
@@ -363,25 +377,23 @@ def moderation_page(ref: str, request: Request, session: SessionDep, scope: Read
 async def save_moderation(ref: str, request: Request, session: SessionDep, scope: Moderate) -> Response:
     fields, cited = await _posted(request)
     errors = _form_errors("moderate", "value", "rationale", "cited_evidence", version=STORED_RATING)
-    value = _int_or_none(fields.get("value", ""))
     version = _int_or_none(fields.get("version", "")) if fields.get("version") else None
-    if value is None:
-        errors.add("value", "choose the moderated level")
-    else:
-        attempt(
+    _save_chosen_level(
+        session,
+        errors,
+        fields,
+        lambda value: moderation.moderate(
             session,
-            errors,
-            lambda: moderation.moderate(
-                session,
-                ctx=scope,
-                ref=ref,
-                value=value,
-                rationale=fields.get("rationale", ""),
-                cited_evidence=cited,
-                expected_version=version,
-                reason=fields.get("reason", ""),
-            ),
-        )
+            ctx=scope,
+            ref=ref,
+            value=value,
+            rationale=fields.get("rationale", ""),
+            cited_evidence=cited,
+            expected_version=version,
+            reason=fields.get("reason", ""),
+        ),
+        missing="choose the moderated level",
+    )
     if errors:
         # A refusal about the version means someone else saved first. The form then keeps what
         # this person chose but carries the stored version: saving again replaces the other
