@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
@@ -130,3 +130,50 @@ def make_evidence(review: Review, user: User, *, evidence_id: str | None = None,
             data=data,
         )
         return item
+
+
+def add_evidence_row(
+    review: Review,
+    collector: User,
+    *,
+    refs: tuple[str, ...] = ("SV1",),
+    stages: tuple[str, ...] = (),
+    organisation_ids: tuple[int, ...] = (),
+    title: str = "Interview with the director of adult social care",
+    narrative: str = "Notes taken during the visit.",
+    polarity: str = "strength",
+    category: str = "voices",
+    source_type: str = "peer-conversation",
+    collected_on: date = date(2026, 3, 2),
+    deleted: bool = False,
+) -> str:
+    """One evidence item stored straight through the models, for tests of what reads evidence
+    (the evidence rules themselves are tested through the service)."""
+    import uuid
+
+    from app.core.timeutil import utcnow
+    from app.evidence.models import Evidence, EvidenceLine, EvidenceOrganisation, EvidenceStage
+
+    evidence_id = str(uuid.uuid4())
+    with session_scope() as s:
+        s.add(
+            Evidence(
+                id=evidence_id,
+                review_id=review.id,
+                title=title,
+                narrative=narrative,
+                source_type=source_type,
+                category=category,
+                polarity=polarity,
+                collected_on=collected_on,
+                collected_by_id=collector.id,
+                content_hash=uuid.uuid4().hex,
+                deleted_at=utcnow() if deleted else None,
+                deleted_by_id=collector.id if deleted else None,
+            )
+        )
+        s.flush()
+        s.add_all(EvidenceLine(evidence_id=evidence_id, ref=ref) for ref in refs)
+        s.add_all(EvidenceStage(evidence_id=evidence_id, stage=stage) for stage in stages)
+        s.add_all(EvidenceOrganisation(evidence_id=evidence_id, organisation_id=o) for o in organisation_ids)
+    return evidence_id

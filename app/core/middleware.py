@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -32,7 +33,7 @@ DOCS_PATHS = ("/docs",)
 DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
-class _HttpMiddleware:
+class _HttpMiddleware(ABC):
     """A middleware for HTTP requests only; other traffic (lifespan, websockets) passes
     straight through to the app."""
 
@@ -45,9 +46,9 @@ class _HttpMiddleware:
             return
         await self.handle(scope, receive, send)
 
+    @abstractmethod
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one HTTP request, passing it on to `self.app` or answering it."""
-        raise NotImplementedError
 
 
 class SecurityHeaders(_HttpMiddleware):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import date
+from functools import partial
 
 from factories import add_member, add_organisation, make_review, make_user
 from sqlmodel import select
@@ -12,43 +11,13 @@ from sqlmodel import select
 from app.accounts.models import User
 from app.core.db import session_scope
 from app.core.timeutil import utcnow
-from app.evidence.models import Evidence, EvidenceLine, EvidenceStage
 from app.reviews.models import Organisation, Review
+from tests.factories import add_evidence_row
 
-
-def add_evidence(
-    review: Review,
-    collector: User,
-    *,
-    refs: tuple[str, ...] = ("SV1",),
-    stages: tuple[str, ...] = (),
-    title: str = "Interview with the director of adult social care",
-    polarity: str = "strength",
-    deleted: bool = False,
-) -> str:
-    """One evidence item stored through the models (the evidence rules are tested elsewhere)."""
-    evidence_id = str(uuid.uuid4())
-    with session_scope() as s:
-        s.add(
-            Evidence(
-                id=evidence_id,
-                review_id=review.id,
-                title=title,
-                narrative="Notes.",
-                source_type="interview",
-                category="staff-leaders",
-                polarity=polarity,
-                collected_on=date(2026, 3, 2),
-                collected_by_id=collector.id,
-                content_hash=uuid.uuid4().hex,
-                deleted_at=utcnow() if deleted else None,
-                deleted_by_id=collector.id if deleted else None,
-            )
-        )
-        s.flush()
-        s.add_all(EvidenceLine(evidence_id=evidence_id, ref=ref) for ref in refs)
-        s.add_all(EvidenceStage(evidence_id=evidence_id, stage=stage) for stage in stages)
-    return evidence_id
+# Evidence as the findings tests want it by default: an interview, staff and leaders' words.
+add_evidence = partial(
+    add_evidence_row, narrative="Notes.", source_type="interview", category="staff-leaders"
+)
 
 
 def set_status(review: Review, status: str) -> None:

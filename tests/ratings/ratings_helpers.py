@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from factories import add_member, add_organisation, make_review, make_user
 from sqlmodel import select
@@ -14,44 +13,10 @@ from app.accounts.deps import SESSION_COOKIE
 from app.accounts.models import User
 from app.core.audit import AuditEvent
 from app.core.db import session_scope
-from app.core.timeutil import utcnow
-from app.evidence.models import Evidence, EvidenceLine
 from app.reviews.models import Organisation, Review
+from tests.factories import add_evidence_row
 
-
-def add_evidence(
-    review: Review,
-    collector: User,
-    *,
-    refs: tuple[str, ...],
-    title: str = "Interview with the director of adult social care",
-    polarity: str = "strength",
-    category: str = "voices",
-    source_type: str = "peer-conversation",
-    deleted: bool = False,
-) -> str:
-    """One evidence item stored through the models (the evidence rules are tested elsewhere)."""
-    evidence_id = str(uuid.uuid4())
-    with session_scope() as s:
-        s.add(
-            Evidence(
-                id=evidence_id,
-                review_id=review.id,
-                title=title,
-                narrative="Notes taken during the visit.",
-                source_type=source_type,
-                category=category,
-                polarity=polarity,
-                collected_on=date(2026, 3, 2),
-                collected_by_id=collector.id,
-                content_hash=uuid.uuid4().hex,
-                deleted_at=utcnow() if deleted else None,
-                deleted_by_id=collector.id if deleted else None,
-            )
-        )
-        s.flush()
-        s.add_all(EvidenceLine(evidence_id=evidence_id, ref=ref) for ref in refs)
-    return evidence_id
+add_evidence = add_evidence_row
 
 
 @dataclass

@@ -7,42 +7,26 @@ review, a line of enquiry or an organisation, so they are inserted directly.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+from functools import partial
 
 from sqlmodel import select
 
 from app.accounts.models import User
 from app.core.audit import AuditEvent
 from app.core.db import session_scope
-from app.evidence.models import Evidence, EvidenceLine, EvidenceOrganisation
-from app.reviews.models import Review
+from tests.factories import add_evidence_row
 
-
-def add_evidence(
-    review: Review, author: User, *, refs: tuple[str, ...] = (), organisation_ids: tuple[int, ...] = ()
-) -> str:
-    """One evidence item by `author`, linked to lines of enquiry and organisations."""
-    evidence_id = str(uuid.uuid4())
-    with session_scope() as s:
-        s.add(
-            Evidence(
-                id=evidence_id,
-                review_id=review.id,
-                title="Observed the daily discharge meeting",
-                source_type="observation",
-                category="observation",
-                polarity="context",
-                collected_on=dt.date(2025, 3, 10),
-                collected_by_id=author.id,
-                content_hash="0" * 64,
-            )
-        )
-        s.flush()
-        for ref in refs:
-            s.add(EvidenceLine(evidence_id=evidence_id, ref=ref))
-        for organisation_id in organisation_ids:
-            s.add(EvidenceOrganisation(evidence_id=evidence_id, organisation_id=organisation_id))
-    return evidence_id
+# Evidence as the review tests want it by default: an observation, neither strength nor concern.
+add_evidence = partial(
+    add_evidence_row,
+    refs=(),
+    title="Observed the daily discharge meeting",
+    narrative="",
+    source_type="observation",
+    category="observation",
+    polarity="context",
+    collected_on=dt.date(2025, 3, 10),
+)
 
 
 def audit_rows(review_id: int, entity: str, action: str | None = None) -> list[AuditEvent]:
