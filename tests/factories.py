@@ -177,3 +177,12 @@ def add_evidence_row(
         s.add_all(EvidenceStage(evidence_id=evidence_id, stage=stage) for stage in stages)
         s.add_all(EvidenceOrganisation(evidence_id=evidence_id, organisation_id=o) for o in organisation_ids)
     return evidence_id
+
+
+def signed_in(page, base: str, user: User) -> None:  # type: ignore[no-untyped-def]
+    """Give the page's browser a web session for `user` without going through the sign-in form."""
+    from app.accounts.deps import SESSION_COOKIE
+
+    with session_scope() as s:
+        token = accounts.issue_token(s, user=user, kind="session", lifetime=timedelta(hours=1)).token
+    page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -29,6 +30,8 @@ from app.core.security import MIN_PASSWORD_LENGTH
 from app.web.kit import FormErrors, attempt, page, see_other
 
 router = APIRouter(include_in_schema=False)
+
+T = TypeVar("T")
 
 # Holds the nonce the sign-in form's hidden token is bound to (there is no session yet).
 SIGN_IN_COOKIE = "sysreview_sign_in"
@@ -437,6 +440,18 @@ def account_confirm_two_factor(
     return _recovery_codes_page(request, codes)
 
 
+def _with_code(
+    request: Request, session: SessionDep, user: User, field_id: str, call: Callable[[], T]
+) -> T | Response:
+    """Run an account action confirmed by a code typed into the field `field_id`; on refusal,
+    the account page again with the message beside that field."""
+    errors = FormErrors(fields=(*ACCOUNT_FIELDS, "code"), ids={"code": field_id})
+    result = attempt(session, errors, call)
+    if result is None:  # refused: attempt noted why
+        return _account_page(request, session, user, errors=errors)
+    return result
+
+
 @router.post("/account/two-factor/recovery-codes", response_class=HTMLResponse)
 def account_new_recovery_codes(
     request: Request,
@@ -444,13 +459,14 @@ def account_new_recovery_codes(
     user: CurrentUser,
     recovery_code: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    errors = FormErrors(fields=(*ACCOUNT_FIELDS, "code"), ids={"code": "recovery_code"})
-    codes = attempt(
-        session, errors, lambda: two_factor.new_recovery_codes(session, user=user, code=recovery_code)
+    codes = _with_code(
+        request,
+        session,
+        user,
+        "recovery_code",
+        lambda: two_factor.new_recovery_codes(session, user=user, code=recovery_code),
     )
-    if codes is None:
-        return _account_page(request, session, user, errors=errors)
-    return _recovery_codes_page(request, codes)
+    return codes if isinstance(codes, Response) else _recovery_codes_page(request, codes)
 
 
 @router.post("/account/two-factor/off", response_class=HTMLResponse)
@@ -460,11 +476,12 @@ def account_turn_off_two_factor(
     user: CurrentUser,
     off_code: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    errors = FormErrors(fields=(*ACCOUNT_FIELDS, "code"), ids={"code": "off_code"})
-    attempt(session, errors, lambda: two_factor.turn_off(session, user=user, code=off_code))
-    if errors:
-        return _account_page(request, session, user, errors=errors)
-    return see_other("/account?done=two-factor-off")
+    def turn_off() -> bool:
+        two_factor.turn_off(session, user=user, code=off_code)
+        return True
+
+    done = _with_code(request, session, user, "off_code", turn_off)
+    return done if isinstance(done, Response) else see_other("/account?done=two-factor-off")
 
 
 # User administration

@@ -279,7 +279,7 @@ def people(session: Session, ids: Iterable[int]) -> dict[int, PersonRef]:
 
 
 def person(known: Mapping[int, PersonRef], user_id: int) -> PersonRef:
-    """One person from `people`, or a placeholder for an account since removed."""
+    """One person from `people`; an account since removed is shown as "(unknown)" with its id."""
     return known.get(user_id) or PersonRef(id=user_id, name="(unknown)")
 
 

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from app.accounts.deps import SESSION_COOKIE
 from app.accounts.models import User
-from app.accounts.service import issue_token
 from app.core.db import session_scope
 from app.dataprofile import service as dataprofile
 from app.reviews.access import scope_for
 from app.reviews.models import Review
-from tests.factories import add_member, make_review
+from tests.factories import add_member, make_review, signed_in
 
 pytest_plugins = ["tests.browser_helpers"]
 pytestmark = pytest.mark.browser
 
 SHOTS = "/tmp"
-
-
-def _signed_in(page, base: str, user) -> None:  # type: ignore[no-untyped-def]
-    with session_scope() as s:
-        token = issue_token(s, user=user, kind="session", lifetime=timedelta(hours=1)).token
-    page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
 
 
 def test_reviewer_enters_a_figure_and_reads_the_comparison(db, live_server, page):
@@ -40,7 +30,7 @@ def test_reviewer_enters_a_figure_and_reads_the_comparison(db, live_server, page
             england=92.1,
             similar_areas=93.6,
         )
-    _signed_in(page, live_server, reviewer)
+    signed_in(page, live_server, reviewer)
     page.goto(f"{live_server}/reviews/{review.id}/data-profile")
     beds = page.locator("#indicator-bed-occupancy")
     assert "Risk: above 85" in beds.inner_text()

@@ -66,19 +66,23 @@ def test_record_checks_audits_and_bumps_the_revision(db) -> None:
     assert event.personal == {"story": ["Mrs B fell at home", "Mrs B fell in the garden"]}
 
 
+def _record_new_partner(session, review: Review) -> None:  # type: ignore[no-untyped-def]
+    changes.record(
+        session,
+        anonymous_context(review, "test"),
+        write=Write.setup,
+        entity="organisation",
+        entity_id=0,
+        action="create",
+    )
+
+
 def test_a_published_review_refuses_content_and_stores_nothing(db) -> None:
     review, admin = _review_with_lead("published")
     with pytest.raises(ReadOnly, match="published"), session_scope() as s:
         row = s.get_one(Review, review.id)
         s.add(Organisation(review_id=review.id, name="Late partner", org_type="other"))
-        changes.record(
-            s,
-            anonymous_context(row, "test"),
-            write=Write.setup,
-            entity="organisation",
-            entity_id=0,
-            action="create",
-        )
+        _record_new_partner(s, row)
     with session_scope() as s:
         assert s.exec(select(Organisation).where(Organisation.name == "Late partner")).first() is None
 
@@ -116,14 +120,7 @@ def test_a_request_through_the_recorder_commits(db) -> None:
     with session_scope(request=True) as s:
         row = s.get_one(Review, review.id)
         s.add(Organisation(review_id=review.id, name="Recorded", org_type="other"))
-        changes.record(
-            s,
-            anonymous_context(row, "test"),
-            write=Write.setup,
-            entity="organisation",
-            entity_id=0,
-            action="create",
-        )
+        _record_new_partner(s, row)
     with session_scope() as s:
         assert s.exec(select(Organisation).where(Organisation.name == "Recorded")).first() is not None
 

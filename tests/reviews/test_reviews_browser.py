@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from app.accounts.deps import SESSION_COOKIE
-from app.accounts.service import issue_token
 from app.core.db import session_scope
 from app.reviews.models import Review
-from tests.factories import add_member, add_organisation, make_review
+from tests.factories import add_member, add_organisation, make_review, signed_in
 
 pytest_plugins = ["tests.browser_helpers"]
 pytestmark = pytest.mark.browser
@@ -18,18 +14,12 @@ pytestmark = pytest.mark.browser
 SHOTS = "/tmp"
 
 
-def _signed_in(page, base: str, user) -> None:  # type: ignore[no-untyped-def]
-    with session_scope() as s:
-        token = issue_token(s, user=user, kind="session", lifetime=timedelta(hours=1)).token
-    page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
-
-
 def test_lead_moves_the_review_on_from_its_home_page(db, live_server, page):
     review = make_review()
     lead = add_member(review, "lead")
     add_organisation(review, "Northshire County Council", "local_authority")
     add_member(review, "reviewer")
-    _signed_in(page, live_server, lead)
+    signed_in(page, live_server, lead)
     page.goto(f"{live_server}/reviews/{review.id}")
     assert page.get_by_role("heading", name="Status: Planning").is_visible()
     assert "Planning" in page.locator('[aria-current="step"]').inner_text()
